@@ -1,0 +1,1 @@
+"""Desktop applications on top of rtast (the Qt live display); not implemented yet, see README."""

@@ -1,0 +1,3 @@
+from rtast.cli import entry
+
+entry()

@@ -1,0 +1,190 @@
+"""The Audio Spectrogram Transformer: a DeiT-style ViT over overlapping log-mel patches.
+
+Input (batch, frames, mel_bins) -> logits (batch, num_classes). Read top to bottom:
+PatchEmbed -> [CLS, DIST] + patches + position embedding -> Blocks -> norm -> head on the mean
+of the CLS and distillation tokens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+@dataclass(frozen=True)
+class ASTConfig:
+    """A complete description of one AST model (its weights aside)."""
+
+    embed_dim: int = 768  # token width D
+    depth: int = 12  # transformer blocks
+    num_heads: int = 12  # attention heads; embed_dim must divide evenly
+    mlp_ratio: float = 4.0  # hidden width of each MLP is mlp_ratio * D
+    qkv_bias: bool = True
+    patch_size: int = 16  # square patches of patch_size x patch_size (mel bins x frames)
+    fstride: int = 10  # patch stride along frequency; < patch_size means overlapping patches
+    tstride: int = 10  # patch stride along time
+    num_mel_bins: int = 128  # input height
+    input_tdim: int = 1024  # input frames; fixes the position-embedding grid
+    num_classes: int = 527
+    norm_eps: float = 1e-6  # LayerNorm eps inside blocks and the final norm
+    head_norm_eps: float = 1e-5  # LayerNorm eps of the classifier head
+    multilabel: bool = True  # scores are sigmoid(logits) if True else softmax(logits)
+
+    @property
+    def grid(self) -> tuple[int, int]:
+        """(frequency, time) patch grid for this input size."""
+        f = (self.num_mel_bins - self.patch_size) // self.fstride + 1
+        t = (self.input_tdim - self.patch_size) // self.tstride + 1
+        return f, t
+
+    @property
+    def num_patches(self) -> int:
+        f, t = self.grid
+        return f * t
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ASTConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown model config keys {sorted(unknown)}; known: {sorted(known)}")
+        return cls(**d)
+
+
+# Encoder sizes of the DeiT models AST starts from; the number is the ImageNet resolution whose
+# position grid (224 -> 14x14, 384 -> 24x24) the DeiT importer adapts.
+PRESETS: dict[str, ASTConfig] = {
+    "tiny224": ASTConfig(embed_dim=192, depth=12, num_heads=3),
+    "small224": ASTConfig(embed_dim=384, depth=12, num_heads=6),
+    "base224": ASTConfig(embed_dim=768, depth=12, num_heads=12),
+    "base384": ASTConfig(embed_dim=768, depth=12, num_heads=12),
+}
+IMAGENET_GRID: dict[str, int] = {"tiny224": 14, "small224": 14, "base224": 14, "base384": 24}
+
+
+def available_models() -> list[str]:
+    """Names of the model presets."""
+    return list(PRESETS)
+
+
+def preset(name: str, **overrides) -> ASTConfig:
+    """The config of preset ``name`` with fields replaced by ``overrides`` (e.g. input_tdim=128)."""
+    if name not in PRESETS:
+        raise ValueError(f"model preset {name!r} not found; available presets = {available_models()}")
+    return replace(PRESETS[name], **overrides)
+
+
+class PatchEmbed(nn.Module):
+    def __init__(self, config: ASTConfig):
+        super().__init__()
+        p = config.patch_size
+        self.proj = nn.Conv2d(1, config.embed_dim, kernel_size=(p, p), stride=(config.fstride, config.tstride))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # x: (B, 1, F, T) -> (B, f*t, D), frequency-major token order
+        return self.proj(x).flatten(2).transpose(1, 2)
+
+
+class Attention(nn.Module):
+    def __init__(self, config: ASTConfig):
+        super().__init__()
+        if config.embed_dim % config.num_heads:
+            raise ValueError(f"embed_dim {config.embed_dim} is not divisible by num_heads {config.num_heads}")
+        self.num_heads = config.num_heads
+        self.qkv = nn.Linear(config.embed_dim, 3 * config.embed_dim, bias=config.qkv_bias)
+        self.proj = nn.Linear(config.embed_dim, config.embed_dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        B, N, D = x.shape
+        qkv = self.qkv(x).reshape(B, N, 3, self.num_heads, D // self.num_heads).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv.unbind(0)  # each (B, H, N, D/H)
+        x = F.scaled_dot_product_attention(q, k, v)
+        return self.proj(x.transpose(1, 2).reshape(B, N, D))
+
+
+class MLP(nn.Module):
+    def __init__(self, config: ASTConfig):
+        super().__init__()
+        hidden = int(config.embed_dim * config.mlp_ratio)
+        self.fc1 = nn.Linear(config.embed_dim, hidden)
+        self.fc2 = nn.Linear(hidden, config.embed_dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc2(F.gelu(self.fc1(x)))
+
+
+class Block(nn.Module):
+    """Pre-norm transformer block."""
+
+    def __init__(self, config: ASTConfig):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(config.embed_dim, eps=config.norm_eps)
+        self.attn = Attention(config)
+        self.norm2 = nn.LayerNorm(config.embed_dim, eps=config.norm_eps)
+        self.mlp = MLP(config)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x + self.attn(self.norm1(x))
+        return x + self.mlp(self.norm2(x))
+
+
+class AST(nn.Module):
+    """Audio Spectrogram Transformer; forward((B, T, F) normalised fbank) -> (B, classes) logits."""
+
+    def __init__(self, config: ASTConfig):
+        super().__init__()
+        self.config = config
+        D = config.embed_dim
+        self.patch_embed = PatchEmbed(config)
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, D))
+        self.dist_token = nn.Parameter(torch.zeros(1, 1, D))
+        self.pos_embed = nn.Parameter(torch.zeros(1, config.num_patches + 2, D))
+        self.blocks = nn.ModuleList([Block(config) for _ in range(config.depth)])
+        self.norm = nn.LayerNorm(D, eps=config.norm_eps)
+        self.head_norm = nn.LayerNorm(D, eps=config.head_norm_eps)
+        self.head = nn.Linear(D, config.num_classes)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Truncated-normal init (std 0.02) as in DeiT, for training from scratch."""
+        for t in (self.cls_token, self.dist_token, self.pos_embed):
+            nn.init.trunc_normal_(t, std=0.02)
+        for m in self.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.trunc_normal_(m.weight, std=0.02)
+                nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.LayerNorm):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, F) -> pooled embedding (B, D): mean of the CLS and distillation tokens."""
+        B, T, n_mels = x.shape
+        if (T, n_mels) != (self.config.input_tdim, self.config.num_mel_bins):
+            raise ValueError(
+                f"model expects input (batch, {self.config.input_tdim}, {self.config.num_mel_bins}), "
+                f"got {tuple(x.shape)}"
+            )
+        x = self.patch_embed(x.transpose(1, 2).unsqueeze(1))  # (B, 1, F, T) -> (B, N, D)
+        prefix = torch.cat([self.cls_token, self.dist_token], dim=1).expand(B, -1, -1)
+        x = torch.cat([prefix, x], dim=1) + self.pos_embed
+        for block in self.blocks:
+            x = block(x)
+        x = self.norm(x)
+        return (x[:, 0] + x[:, 1]) / 2
+
+    def forward_head(self, pooled: torch.Tensor) -> torch.Tensor:
+        return self.head(self.head_norm(pooled))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_head(self.forward_features(x))
+
+    def scores(self, logits: torch.Tensor) -> torch.Tensor:
+        """Probabilities from logits: sigmoid for multi-label models, softmax otherwise."""
+        return torch.sigmoid(logits) if self.config.multilabel else torch.softmax(logits, dim=-1)

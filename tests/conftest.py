@@ -1,0 +1,82 @@
+"""Shared fixtures: real audio made with espeak-ng and sox, and small random AST model files."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+from rtast.checkpoints import ModelFile, save_model_file
+from rtast.fbank import FrontendConfig
+from rtast.labels import audioset_labels
+from rtast.model import AST, ASTConfig
+
+SENTENCE = "The quick brown fox jumps over the lazy dog. Sound events are everywhere."
+
+
+def require(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        pytest.skip(f"{tool} is not installed (apt-get install {tool}); .ci/run installs it")
+    return path
+
+
+@pytest.fixture(scope="session")
+def speech_wav(tmp_path_factory) -> Path:
+    """Real speech from espeak-ng, as it writes it (22.05 kHz mono 16-bit)."""
+    require("espeak-ng")
+    path = tmp_path_factory.mktemp("speech") / "speech.wav"
+    subprocess.run(["espeak-ng", "-w", str(path), SENTENCE], check=True, capture_output=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def speech_at(speech_wav, tmp_path_factory):
+    """speech_at(rate, channels) -> the speech clip converted by sox."""
+    require("sox")
+    out_dir = tmp_path_factory.mktemp("rates")
+
+    def make(rate: int, channels: int = 1) -> Path:
+        path = out_dir / f"speech_{rate}_{channels}ch.wav"
+        if not path.exists():
+            subprocess.run(["sox", "-D", str(speech_wav), "-r", str(rate), "-c", str(channels), str(path)], check=True)
+        return path
+
+    return make
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int = 16000, subtype: str | None = None) -> Path:
+    sf.write(str(path), samples, rate, subtype=subtype)
+    return path
+
+
+def random_model_file(
+    input_tdim: int = 1024, num_classes: int = 527, window_seconds: float = 10.0, seed: int = 0, **overrides
+) -> ModelFile:
+    """A small randomly initialised AST packed as a model file."""
+    torch.manual_seed(seed)
+    config = ASTConfig(
+        embed_dim=64,
+        depth=2,
+        num_heads=4,
+        input_tdim=input_tdim,
+        num_classes=num_classes,
+        multilabel=num_classes == 527,
+        **overrides,
+    )
+    labels = audioset_labels() if num_classes == 527 else [f"class_{i}" for i in range(num_classes)]
+    frontend = FrontendConfig(target_length=input_tdim, window_seconds=window_seconds)
+    return ModelFile(config, frontend, labels, AST(config).state_dict(), {"source": "test:random"})
+
+
+@pytest.fixture(scope="session")
+def tiny_model_path(tmp_path_factory) -> Path:
+    """A random 527-class AudioSet-shaped model file (10-s windows, 1024 frames)."""
+    path = tmp_path_factory.mktemp("models") / "model.pt"
+    save_model_file(path, random_model_file())
+    return path
