@@ -11,6 +11,7 @@ import math
 from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -186,20 +187,25 @@ def fbank(
     return log_mel.squeeze(0) if squeeze else log_mel
 
 
+def fbank_kwargs(config: FrontendConfig) -> dict:
+    """``fbank()`` keyword arguments for ``config``."""
+    return {
+        "sample_frequency": config.sample_rate,
+        "frame_length": config.frame_length_ms,
+        "frame_shift": config.frame_shift_ms,
+        "num_mel_bins": config.num_mel_bins,
+        "low_freq": config.low_freq,
+        "high_freq": config.high_freq,
+        "preemphasis_coefficient": config.preemphasis,
+        "snip_edges": config.snip_edges,
+    }
+
+
 def fbank_from_config(waveform: torch.Tensor, config: FrontendConfig) -> torch.Tensor:
-    """``fbank()`` with every parameter taken from ``config``; the waveform mean is removed first."""
-    waveform = waveform - waveform.mean(dim=-1, keepdim=True)
-    return fbank(
-        waveform,
-        sample_frequency=config.sample_rate,
-        frame_length=config.frame_length_ms,
-        frame_shift=config.frame_shift_ms,
-        num_mel_bins=config.num_mel_bins,
-        low_freq=config.low_freq,
-        high_freq=config.high_freq,
-        preemphasis_coefficient=config.preemphasis,
-        snip_edges=config.snip_edges,
-    )
+    """``fbank()`` with every parameter taken from ``config``; the waveform mean is removed first,
+    as in the AST reference."""
+    waveform = waveform.to(torch.float64)  # exact subtraction: per-frame DC removal then undoes it
+    return fbank(waveform - waveform.mean(dim=-1, keepdim=True), **fbank_kwargs(config))
 
 
 def pad_or_cut(features: torch.Tensor, target_length: int) -> torch.Tensor:
@@ -215,7 +221,45 @@ def normalize(features: torch.Tensor, mean: float, std: float) -> torch.Tensor:
     return (features - mean) / (2.0 * std)
 
 
+def window_input(features: torch.Tensor, config: FrontendConfig) -> torch.Tensor:
+    """Log-mel frames (…, frames, bins) -> the model's input: padded or cut, then normalised."""
+    return normalize(pad_or_cut(features, config.target_length), config.mean, config.std)
+
+
 def model_input(waveform: torch.Tensor, config: FrontendConfig) -> torch.Tensor:
     """16 kHz audio (samples,) or (batch, samples) -> normalised (…, target_length, num_mel_bins)."""
-    features = pad_or_cut(fbank_from_config(waveform, config), config.target_length)
-    return normalize(features, config.mean, config.std)
+    return window_input(fbank_from_config(waveform, config), config)
+
+
+class IncrementalFbank:
+    """The fbank of a growing signal, each frame computed once.
+
+    ``push(samples)`` returns only the frames that the new samples complete, (n, num_mel_bins);
+    the concatenation of all returned frames equals ``fbank_from_config`` of the whole signal
+    (the waveform-mean subtraction there is undone by per-frame DC removal, up to rounding).
+    Work per call is proportional to the new samples, not to the signal so far.
+    """
+
+    def __init__(self, config: FrontendConfig):
+        if not config.snip_edges:
+            raise ValueError("IncrementalFbank needs snip_edges=True (frames must not depend on the future)")
+        self.config = config
+        self._pending = torch.zeros(0, dtype=torch.float32)  # samples of frames not yet complete
+        self.samples_seen = 0  # samples pushed so far
+        self.frames_emitted = 0
+
+    def push(self, samples: torch.Tensor | np.ndarray) -> torch.Tensor:
+        """Add (n,) float samples; return the newly completed frames, (frames, num_mel_bins)."""
+        chunk = torch.as_tensor(samples, dtype=torch.float32).reshape(-1)
+        self.samples_seen += len(chunk)
+        buffer = torch.cat([self._pending, chunk]) if len(self._pending) else chunk
+        cfg = self.config
+        n = num_frames(len(buffer), cfg.frame_length, cfg.frame_shift)
+        if n == 0:
+            self._pending = buffer
+            return torch.zeros(0, cfg.num_mel_bins)
+        used = (n - 1) * cfg.frame_shift + cfg.frame_length
+        frames = fbank(buffer[:used], **fbank_kwargs(cfg))
+        self._pending = buffer[n * cfg.frame_shift :].clone()  # overlap with the next frames
+        self.frames_emitted += n
+        return frames

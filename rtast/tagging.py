@@ -1,6 +1,6 @@
 """Offline tagging of audio files: the batch twin of the streaming path.
 
-file -> 16 kHz mono blocks -> sliding windows -> fbank + normalisation -> engine -> scores per
+file -> 16 kHz mono blocks -> incremental fbank -> sliding windows -> engine -> scores per
 window, reduced to scores per file. Memory stays bounded by one window and one batch.
 """
 
@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from engines.base import Engine
 from rtast.audiofile import iter_audio
-from rtast.fbank import SAMPLE_RATE, FrontendConfig, model_input
-from rtast.windows import SlidingWindows, Window
+from rtast.fbank import SAMPLE_RATE, FrontendConfig
+from rtast.windows import FrameWindow, WindowedFrontend
 
 REDUCTIONS = ("auto", "max", "mean")
 
@@ -76,22 +75,19 @@ class Tagger:
         self.labels = labels
         self.config = config
         self.reduce = config.reduce if config.reduce != "auto" else ("max" if multilabel else "mean")
-        hop = config.hop_seconds if config.hop_seconds is not None else frontend.window_seconds / 2
-        self.hop_samples = max(1, round(hop * SAMPLE_RATE))
+        self.hop_seconds = config.hop_seconds if config.hop_seconds is not None else frontend.window_seconds / 2
 
-    def score_windows(self, windows: list[Window]) -> list[WindowScores]:
+    def score_windows(self, windowed: WindowedFrontend, windows: list[FrameWindow]) -> list[WindowScores]:
         """Run the engine on one batch of windows."""
-        features = torch.stack([model_input(torch.from_numpy(w.samples), self.frontend) for w in windows])
-        scores = self.engine.run(features).numpy()
+        scores = self.engine.run(windowed.model_inputs(windows)).numpy()
         return [
-            WindowScores(w.start / SAMPLE_RATE, (w.start + len(w.samples)) / SAMPLE_RATE, s)
-            for w, s in zip(windows, scores, strict=True)
+            WindowScores(w.start / SAMPLE_RATE, w.end / SAMPLE_RATE, s) for w, s in zip(windows, scores, strict=True)
         ]
 
     def tag_file(self, path: str | Path, on_window: Callable[[WindowScores], None] | None = None) -> FileScores:
         """Tag one file; ``on_window`` sees each window's scores as soon as they exist."""
-        slicer = SlidingWindows(self.frontend.window_samples, self.hop_samples)
-        pending: list[Window] = []
+        windowed = WindowedFrontend(self.frontend, self.hop_seconds, startup_windows=False)
+        pending: list[FrameWindow] = []
         reduced: np.ndarray | None = None
         count = 0
 
@@ -99,7 +95,7 @@ class Tagger:
             nonlocal reduced, count
             size = self.config.batch_size
             for i in range(0, len(pending), size):
-                for ws in self.score_windows(pending[i : i + size]):
+                for ws in self.score_windows(windowed, pending[i : i + size]):
                     if reduced is None:
                         reduced = ws.scores.copy()
                     elif self.reduce == "max":
@@ -112,13 +108,13 @@ class Tagger:
             pending.clear()
 
         for block in iter_audio(path):
-            pending.extend(slicer.push(block))
+            pending.extend(windowed.push(block))
             if len(pending) >= self.config.batch_size:
                 flush()
-        pending.extend(slicer.finish())
+        pending.extend(windowed.finish())
         if pending:
             flush()
         assert reduced is not None  # iter_audio refuses files without samples
         if self.reduce == "mean":
             reduced /= count
-        return FileScores(str(path), slicer.total / SAMPLE_RATE, count, reduced)
+        return FileScores(str(path), windowed.fbank.samples_seen / SAMPLE_RATE, count, reduced)

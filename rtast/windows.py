@@ -1,68 +1,114 @@
-"""Sliding windows over a stream of 16 kHz samples, keeping at most one window in memory."""
+"""Sliding model windows over incrementally computed fbank frames.
+
+A window covers the audio samples [start, end) and holds the fbank frames that fit inside it,
+exactly the frames the batch frontend would compute from that audio alone (frames start every
+frame shift, so window starts are kept on that grid). Window ends are ``first_end + k * hop``:
+
+- offline tagging uses ``first_end = window``: full windows from the start of the file;
+- streaming uses ``first_end = hop`` (start-up windows): before one full window of audio exists,
+  every hop scores the audio so far, zero-padded at the end as the AST reference pads short
+  clips, so labels appear one hop after start instead of one window.
+
+``finish()`` adds a final window that ends at the last sample when the tail is not yet covered
+(the whole signal when it is shorter than one window).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+import torch
+
+from rtast.fbank import FrontendConfig, IncrementalFbank, num_frames, window_input
 
 
 @dataclass(frozen=True)
-class Window:
+class FrameWindow:
     start: int  # first sample, counted from the start of the stream
-    samples: np.ndarray  # (n,) float32; n == window length except for a final partial window
+    end: int  # one past the last sample
+    frames: torch.Tensor  # (n, mel_bins) log-mel frames of [start, end), not yet padded or normalised
 
 
-class SlidingWindows:
-    """Cut pushed audio into windows of ``window`` samples starting every ``hop`` samples.
+class FrameWindows:
+    """Cut a stream of fbank frames into windows of ``window`` samples every ``hop`` samples."""
 
-    A stream shorter than one window gives one partial window. At the end, a final partial
-    window covers the tail if the last full window stopped before the end of the stream, so
-    every sample lands in at least one window (when hop <= window).
-    """
-
-    def __init__(self, window: int, hop: int):
-        if window <= 0 or hop <= 0:
-            raise ValueError(f"window ({window}) and hop ({hop}) must be positive sample counts")
+    def __init__(self, config: FrontendConfig, window: int, hop: int, first_end: int):
+        shift = config.frame_shift
+        if window < config.frame_length or hop <= 0:
+            raise ValueError(f"window ({window} samples) must hold one frame and hop ({hop}) must be positive")
+        if window % shift or hop % shift or first_end % shift:
+            raise ValueError(f"window, hop and first end must be multiples of the frame shift ({shift} samples)")
+        self.config = config
         self.window = window
         self.hop = hop
-        self._buffer = np.zeros(0, np.float32)
-        self._buffer_start = 0  # stream index of _buffer[0]
-        self._next_start = 0  # stream index where the next window begins
-        self._emitted = 0  # windows produced so far
+        self._next_end = first_end
+        self._emitted_end = 0  # end of the last window produced
+        self._frames = torch.zeros(0, config.num_mel_bins)
+        self._first_frame = 0  # stream index of _frames[0]
+        self.total = 0  # samples the frames were computed from
 
-    @property
-    def total(self) -> int:
-        """Samples pushed so far."""
-        return self._buffer_start + len(self._buffer)
-
-    def push(self, samples: np.ndarray) -> list[Window]:
-        """Add samples; return the windows that are now complete."""
-        self._buffer = np.concatenate([self._buffer, np.asarray(samples, np.float32)])
+    def push(self, frames: torch.Tensor, total_samples: int) -> list[FrameWindow]:
+        """Add newly computed frames; ``total_samples`` is the stream length so far."""
+        self._frames = torch.cat([self._frames, frames]) if len(self._frames) else frames
+        self.total = total_samples
         out = []
-        while self._next_start + self.window <= self.total:
-            out.append(self._take(self._next_start, self.window))
-            self._next_start += self.hop
-        self._drop_before(self._next_start)
+        while self._next_end <= self.total:
+            out.append(self._take(self._next_end))
+            self._next_end += self.hop
+        # Keep what later windows (and the final tail window) may still need.
+        keep_from = max(0, self._emitted_end - self.window) // self.config.frame_shift
+        drop = keep_from - self._first_frame
+        if drop > 0:
+            self._frames = self._frames[drop:]
+            self._first_frame = keep_from
         return out
 
-    def finish(self) -> list[Window]:
-        """The final partial window, if the stream's tail is not yet covered."""
-        last_end = self._next_start - self.hop + self.window  # end of the last full window
-        if self.total == 0 or (self._emitted and last_end >= self.total) or self._next_start >= self.total:
+    def finish(self) -> list[FrameWindow]:
+        """A final window ending at the last sample, if the tail is not covered yet."""
+        if self.total == 0 or self._emitted_end >= self.total:
             return []
-        window = self._take(self._next_start, self.total - self._next_start)
-        self._next_start = self.total
-        self._drop_before(self.total)
-        return [window]
+        shift = self.config.frame_shift
+        end = self.total
+        return [self._take(end, start=max(0, end - self.window) // shift * shift)]
 
-    def _take(self, start: int, length: int) -> Window:
-        i = start - self._buffer_start
-        self._emitted += 1
-        return Window(start, self._buffer[i : i + length].copy())
+    def _take(self, end: int, start: int | None = None) -> FrameWindow:
+        if start is None:
+            start = max(0, end - self.window)
+        cfg = self.config
+        first = start // cfg.frame_shift - self._first_frame
+        count = num_frames(end - start, cfg.frame_length, cfg.frame_shift)
+        self._emitted_end = end
+        return FrameWindow(start, end, self._frames[first : first + count])
 
-    def _drop_before(self, index: int) -> None:
-        drop = min(index, self.total) - self._buffer_start
-        if drop > 0:
-            self._buffer = self._buffer[drop:]
-            self._buffer_start += drop
+
+def to_shift_multiple(seconds: float, config: FrontendConfig) -> int:
+    """Seconds -> samples, rounded to a whole number of frame shifts (at least one)."""
+    shifts = max(1, round(seconds * config.sample_rate / config.frame_shift))
+    return shifts * config.frame_shift
+
+
+class WindowedFrontend:
+    """16 kHz samples in, model-ready windows out: IncrementalFbank followed by FrameWindows."""
+
+    def __init__(self, config: FrontendConfig, hop_seconds: float, startup_windows: bool):
+        self.config = config
+        self.fbank = IncrementalFbank(config)
+        window = to_shift_multiple(config.window_seconds, config)
+        hop = to_shift_multiple(hop_seconds, config)
+        self.windows = FrameWindows(config, window, hop, first_end=hop if startup_windows else window)
+
+    @property
+    def hop_seconds(self) -> float:
+        return self.windows.hop / self.config.sample_rate
+
+    def push(self, samples: np.ndarray | torch.Tensor) -> list[FrameWindow]:
+        frames = self.fbank.push(samples)
+        return self.windows.push(frames, self.fbank.samples_seen)
+
+    def finish(self) -> list[FrameWindow]:
+        return self.windows.finish()
+
+    def model_inputs(self, windows: list[FrameWindow]) -> torch.Tensor:
+        """(batch, target_length, mel_bins) normalised engine input for these windows."""
+        return torch.stack([window_input(w.frames, self.config) for w in windows])

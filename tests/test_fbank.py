@@ -12,6 +12,7 @@ from rtast.audiofile import load_audio
 from rtast.fbank import (
     FLOAT32_EPS,
     FrontendConfig,
+    IncrementalFbank,
     fbank,
     fbank_from_config,
     model_input,
@@ -144,3 +145,35 @@ def test_config_round_trip_and_unknown_keys():
 def test_bad_mel_range_is_a_clear_error():
     with pytest.raises(ValueError, match="bad mel range"):
         fbank(torch.zeros(1000), low_freq=9000)
+
+
+@pytest.mark.parametrize("chunk", [1, 50, 159, 160, 161, 240, 399, 400, 401, 1600, 16000])
+def test_incremental_equals_batch_on_speech(speech_wav, chunk):
+    audio = torch.from_numpy(load_audio(speech_wav))
+    batch = fbank_from_config(audio, FrontendConfig())
+    inc = IncrementalFbank(FrontendConfig())
+    pieces = []
+    for i in range(0, len(audio), chunk):
+        pieces.append(inc.push(audio[i : i + chunk]))
+        assert len(inc._pending) < FrontendConfig().frame_length  # only the unfinished frame is kept
+    streamed = torch.cat(pieces)
+    assert streamed.shape == batch.shape
+    assert (streamed - batch).abs().max() <= 1e-5
+
+
+def test_incremental_with_random_chunks(speech_wav):
+    audio = torch.from_numpy(load_audio(speech_wav))
+    rng = np.random.default_rng(7)
+    inc = IncrementalFbank(FrontendConfig())
+    pieces, i = [], 0
+    while i < len(audio):
+        n = int(rng.integers(0, 700))  # empty chunks too
+        pieces.append(inc.push(audio[i : i + n]))
+        i += n
+    assert (torch.cat(pieces) - fbank_from_config(audio, FrontendConfig())).abs().max() <= 1e-5
+    assert inc.samples_seen == len(audio) and inc.frames_emitted == num_frames(len(audio))
+
+
+def test_incremental_refuses_snip_edges_false():
+    with pytest.raises(ValueError, match="snip_edges"):
+        IncrementalFbank(FrontendConfig(snip_edges=False))
