@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-import soxr
 
 from rtast.fbank import SAMPLE_RATE
+from rtast.resample import StreamResampler
 
 BLOCK_SECONDS = 5.0  # seconds of input decoded per read
 
@@ -54,25 +54,20 @@ def probe(path: str | Path) -> AudioInfo:
     return AudioInfo(path, int(info.samplerate), int(info.channels), int(info.frames))
 
 
-def to_mono(block: np.ndarray) -> np.ndarray:
-    """(samples, channels) or (samples,) -> (samples,) float32, averaging channels."""
-    return (block.mean(axis=1) if block.ndim == 2 else block).astype(np.float32, copy=False)
-
-
-def check_finite(samples: np.ndarray, offset_seconds: float, source: str) -> None:
-    """Raise AudioFileError if ``samples`` hold NaN or infinity, naming where."""
+def check_finite(samples: np.ndarray, offset_seconds: float, source: str, rate: int = SAMPLE_RATE) -> None:
+    """Raise AudioFileError if ``samples`` (frames,) or (frames, channels) hold NaN or infinity, naming where."""
     bad = ~np.isfinite(samples)
+    if bad.ndim == 2:
+        bad = bad.any(axis=1)
     if bad.any():
-        at = offset_seconds + int(np.argmax(bad)) / SAMPLE_RATE
+        at = offset_seconds + int(np.argmax(bad)) / rate
         raise AudioFileError(f"{source}: contains NaN or infinite samples (first at {at:.3f} s)")
 
 
 def iter_audio(path: str | Path, block_seconds: float = BLOCK_SECONDS) -> Iterator[np.ndarray]:
     """Yield the file as consecutive 16 kHz mono float32 blocks; their concatenation is the whole file."""
     info = probe(path)
-    resampler = None
-    if info.sample_rate != SAMPLE_RATE:
-        resampler = soxr.ResampleStream(info.sample_rate, SAMPLE_RATE, 1, dtype="float32")
+    resampler = StreamResampler(info.sample_rate)
     block_frames = max(1, int(block_seconds * info.sample_rate))
     produced = 0  # 16 kHz samples yielded so far, for error positions
     try:
@@ -80,9 +75,9 @@ def iter_audio(path: str | Path, block_seconds: float = BLOCK_SECONDS) -> Iterat
             while True:
                 block = f.read(block_frames, dtype="float32", always_2d=True)
                 last = len(block) < block_frames
-                mono = to_mono(block)
-                if resampler is not None:
-                    mono = resampler.resample_chunk(mono, last=last)
+                mono = resampler(block)
+                if last:
+                    mono = np.concatenate([mono, resampler.flush()])
                 check_finite(mono, produced / SAMPLE_RATE, str(info.path))
                 if len(mono):
                     produced += len(mono)

@@ -134,6 +134,84 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_devices(args: argparse.Namespace) -> int:
+    from rtast.audio import list_input_devices
+
+    devices = list_input_devices()
+    if not devices:
+        print("no audio input devices found (no microphone?); `rtast listen --input FILE` replays a file instead")
+        return 1
+    print(f"{'index':>5}  {'channels':>8}  {'rate':>6}  {'host API':<12} name")
+    for d in devices:
+        mark = " (default)" if d.is_default else ""
+        print(f"{d.index:>5}  {d.channels:>8}  {d.default_rate:>6}  {d.hostapi:<12} {d.name}{mark}")
+    return 0
+
+
+def _print_summary(stats) -> None:
+    s = stats.summary()
+    print(
+        f"\nrtast listen: {s['stopped_by']}. {s['audio_seconds']:.1f} s of audio in {s['wall_seconds']:.1f} s; "
+        f"{s['windows']} windows, {s['skipped_windows']} skipped, {s['events']} events; "
+        f"{s['overflows']} overflows, {s['dropped_frames']} dropped frames; "
+        f"latency p50 {s['latency_ms_p50']:.0f} ms, p95 {s['latency_ms_p95']:.0f} ms; "
+        f"real-time factor {s['real_time_factor']:.3f}",
+        file=sys.stderr,
+    )
+
+
+def cmd_listen(args: argparse.Namespace) -> int:
+    from engines import TorchEngine
+    from rtast.audio import DeviceError, FileSource, MicrophoneSource
+    from rtast.events import EventConfig, EventDetector
+    from rtast.sinks import EventLog, TerminalDisplay
+    from rtast.stream import ListenConfig, Listener, run_until_interrupted
+
+    if args.realtime and not args.input:
+        raise UserError("--realtime replays a file: use it with --input FILE")
+    model_file = _load_model_file(args.model)
+    config = ListenConfig(hop_seconds=args.hop, max_seconds=args.duration)
+    event_config = EventConfig(
+        threshold=args.threshold, release=args.release, smoothing=args.smoothing, min_duration=args.min_duration
+    )
+    if args.input:
+        source = FileSource(args.input, realtime=args.realtime)
+    else:
+        try:
+            source = MicrophoneSource(args.device)
+        except DeviceError as e:
+            raise UserError(f"{e}. Without a microphone, replay a file: rtast listen --input FILE --realtime") from e
+    engine = TorchEngine(model_file.build_model())
+    detector = EventDetector(model_file.labels, config.hop_seconds, event_config)
+    sinks = [] if args.quiet else [TerminalDisplay(model_file.labels, args.top_k)]
+    event_log = None
+    if args.events:
+        event_log = EventLog(args.events, source=str(args.input or ""))
+        sinks.append(event_log)
+    listener = Listener(source, engine, model_file.frontend, detector, sinks, config)
+    print(
+        f"rtast listen: {source.description}; model {args.model or 'default'}; hop {config.hop_seconds:g} s; "
+        "Ctrl-C stops",
+        file=sys.stderr,
+    )
+    try:
+        stats = run_until_interrupted(listener)
+    except DeviceError as e:
+        _print_summary(listener.stats)
+        print(f"rtast listen: error: {e}", file=sys.stderr)
+        return 1
+    finally:
+        for sink in sinks:
+            sink.close()
+    _print_summary(stats)
+    if args.stats_json:
+        with open(args.stats_json, "w") as f:
+            json.dump(stats.summary(), f, indent=2)
+    if event_log is not None and event_log.pending:
+        return 1
+    return 0
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     model_file = _load_model_file(args.model)
     c, f = model_file.model_config, model_file.frontend
@@ -228,6 +306,65 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--std", type=float, help="log-mel std for normalisation (default: the dataset's)")
     imp.set_defaults(func=cmd_import)
 
+    listen = sub.add_parser(
+        "listen",
+        help="label live audio from a microphone (or replay a file) and log sound events",
+        description="Capture audio (PortAudio, the device's native rate, mixed to mono and resampled to 16 kHz), "
+        "score the last window (10 s for AudioSet models) every --hop seconds, print the top labels and log "
+        "onset/offset events. Before one full window exists, the audio so far is scored, zero-padded. If "
+        "inference falls behind, windows are skipped and counted. Ctrl-C stops with a summary. The desktop "
+        "display is not built yet: listen always runs in the terminal.",
+    )
+    where = listen.add_mutually_exclusive_group()
+    where.add_argument(
+        "--device",
+        help="input device index or (part of its) name, e.g. 0 or pulse "
+        "(default: the system default input; see `rtast devices`)",
+    )
+    where.add_argument("--input", metavar="FILE", help="read this audio file instead of a microphone")
+    listen.add_argument(
+        "--realtime", action="store_true", help="with --input: deliver the file at real-time speed, like a microphone"
+    )
+    listen.add_argument("--model", help="rtast model file (default: the model shipped with rtast)")
+    listen.add_argument(
+        "--hop", type=float, default=1.0, metavar="SECONDS", help="seconds between windows (default: 1.0)"
+    )
+    listen.add_argument(
+        "--events", metavar="FILE", help="append events as JSON lines to FILE ('-' for stdout); flushed per event"
+    )
+    listen.add_argument("--threshold", type=float, default=0.5, help="score that starts an event (default: 0.5)")
+    listen.add_argument(
+        "--release", type=float, default=None, help="score below which an event ends (default: 0.8 x threshold)"
+    )
+    listen.add_argument(
+        "--smoothing",
+        choices=["median", "ema", "none"],
+        default="median",
+        help="per-class score smoothing over windows (default: median of 3)",
+    )
+    listen.add_argument(
+        "--min-duration",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="report events only once they have lasted this long (default: 0)",
+    )
+    listen.add_argument("-k", "--top-k", type=int, default=5, help="labels shown per window (default: 5)")
+    listen.add_argument(
+        "--duration", type=float, default=None, metavar="SECONDS", help="stop after this many seconds of audio"
+    )
+    listen.add_argument("--quiet", action="store_true", help="do not print windows (events still go to --events)")
+    listen.add_argument("--no-gui", action="store_true", help="run in the terminal (the only mode for now)")
+    listen.add_argument("--stats-json", metavar="FILE", help="write the end-of-run summary as JSON to FILE")
+    listen.set_defaults(func=cmd_listen)
+
+    devices = sub.add_parser(
+        "devices",
+        help="list audio input devices",
+        description="List PortAudio input devices: index, channels, default rate, name.",
+    )
+    devices.set_defaults(func=cmd_devices)
+
     info = sub.add_parser("info", help="describe a model file", description="Print a model file's configuration.")
     info.add_argument("model", nargs="?", help="rtast model file (default: the shipped model)")
     info.set_defaults(func=cmd_info)
@@ -240,13 +377,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    from rtast.audio import DeviceError
     from rtast.audiofile import AudioFileError
     from rtast.checkpoints import ModelFileError
     from rtast.importers import CheckpointImportError
 
     try:
         return args.func(args)
-    except (UserError, ModelFileError, CheckpointImportError, AudioFileError, ValueError) as e:
+    except (UserError, ModelFileError, CheckpointImportError, AudioFileError, DeviceError, ValueError) as e:
         print(f"rtast {args.command}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

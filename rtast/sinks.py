@@ -1,0 +1,144 @@
+"""Where results go: the JSON-lines event log and the terminal display.
+
+A sink receives each scored window and each event, in stream order, on the worker thread.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import deque
+from dataclasses import dataclass
+from typing import IO, Protocol
+
+import numpy as np
+
+from rtast.events import Event
+
+MAX_UNWRITTEN = 10000  # events kept in memory while the log cannot be written (disk full)
+
+
+@dataclass(frozen=True)
+class WindowResult:
+    t_start: float  # seconds of stream time
+    t_end: float
+    scores: np.ndarray  # (classes,) raw window scores
+    smoothed: np.ndarray  # (classes,) scores after the event detector's smoothing
+    latency: float  # seconds from the window's last sample arriving to its scores
+
+
+class Sink(Protocol):
+    def window(self, result: WindowResult) -> None: ...
+
+    def event(self, event: Event) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class EventLog:
+    """Events as JSON lines, one per onset and offset, written (and fsynced) as each happens.
+
+    Lines go to the file with single unbuffered appends. If one cannot be written whole (a full
+    disk), the partial line is cut off again, the events are kept in memory, a warning is printed
+    once, and every later event retries the backlog first: nothing is lost when space returns,
+    and the file always holds whole JSON lines.
+    """
+
+    def __init__(self, path: str, source: str = "", fsync: bool = True):
+        self.path = path
+        self.source = source
+        self._fd = -1  # stdout goes through sys.stdout, in order with other printed lines
+        if path != "-":
+            try:
+                self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            except OSError as e:
+                raise ValueError(f"cannot open event log {path}: {e.strerror}") from e
+        self._fsync = fsync
+        self._unwritten: deque[bytes] = deque(maxlen=MAX_UNWRITTEN)
+        self.lost = 0  # events that fell out of the in-memory backlog
+        self.write_errors = 0
+        self.written = 0
+
+    def window(self, result: WindowResult) -> None:
+        pass
+
+    def event(self, event: Event) -> None:
+        record = {**event.to_dict(), "source": self.source} if self.source else event.to_dict()
+        if len(self._unwritten) == self._unwritten.maxlen:
+            self.lost += 1
+        self._unwritten.append((json.dumps(record) + "\n").encode())
+        self._drain()
+
+    def _drain(self) -> None:
+        if self.path == "-":
+            while self._unwritten:
+                sys.stdout.write(self._unwritten.popleft().decode())
+                self.written += 1
+            sys.stdout.flush()
+            return
+        while self._unwritten:
+            line = self._unwritten[0]
+            end = None
+            try:
+                end = os.lseek(self._fd, 0, os.SEEK_END)
+                written = os.write(self._fd, line)
+                if written != len(line):
+                    raise OSError(28, "short write (No space left on device)")
+                if self._fsync:
+                    os.fsync(self._fd)
+            except OSError as e:
+                self.write_errors += 1
+                if self.write_errors == 1:
+                    print(
+                        f"rtast: cannot write events to {self.path} ({e.strerror}); keeping them in memory "
+                        "and retrying with every new event",
+                        file=sys.stderr,
+                    )
+                if end is not None:
+                    try:
+                        os.ftruncate(self._fd, end)  # never leave half a line
+                    except OSError:
+                        pass
+                return
+            self._unwritten.popleft()
+            self.written += 1
+
+    @property
+    def pending(self) -> int:
+        """Events not yet on disk."""
+        return len(self._unwritten)
+
+    def close(self) -> None:
+        self._drain()
+        if self._unwritten or self.lost:
+            print(
+                f"rtast: {len(self._unwritten) + self.lost} event(s) could not be written to {self.path}",
+                file=sys.stderr,
+            )
+        if self.path != "-":
+            os.close(self._fd)
+
+
+class TerminalDisplay:
+    """One line per window with the top labels, and one line per event."""
+
+    def __init__(self, labels: list[str], top_k: int = 5, stream: IO[str] | None = None):
+        self.labels = labels
+        self.top_k = top_k
+        self.stream = stream or sys.stdout
+
+    def window(self, result: WindowResult) -> None:
+        order = np.argsort(-result.smoothed, kind="stable")[: self.top_k]
+        tops = "  ".join(f"{self.labels[i]} {result.smoothed[i]:.2f}" for i in order)
+        print(f"[{result.t_end:8.1f} s] {tops}   ({result.latency * 1000:.0f} ms)", file=self.stream, flush=True)
+
+    def event(self, event: Event) -> None:
+        if event.offset is None:
+            text = f"+ {event.label} from {event.onset:.1f} s"
+        else:
+            text = f"- {event.label} {event.onset:.1f}-{event.offset:.1f} s (peak {event.peak:.2f})"
+        print(f"           {text}", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        pass

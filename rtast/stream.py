@@ -1,0 +1,220 @@
+"""The live data path: source -> 16 kHz mono -> incremental fbank -> windows -> engine -> events -> sinks.
+
+``Listener.run`` is the worker loop. It drains the source, computes only the new fbank frames,
+and scores the windows that are due. A live source keeps producing while the engine works; if
+several windows are due at once the worker has fallen behind, so it scores only the newest and
+counts the others as skipped. Nothing queues without bound: the ring buffer has a fixed size.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engines.base import Engine
+from rtast.audio import DeviceError, Source
+from rtast.events import EventDetector
+from rtast.fbank import SAMPLE_RATE, FrontendConfig
+from rtast.resample import StreamResampler
+from rtast.sinks import Sink, WindowResult
+from rtast.windows import FrameWindow, WindowedFrontend
+
+LATENCY_HISTORY = 10000  # windows kept for latency percentiles
+
+
+@dataclass(frozen=True)
+class ListenConfig:
+    """How the stream is cut and run; one place for the defaults."""
+
+    hop_seconds: float = 1.0  # between windows (rounded to 10 ms)
+    max_seconds: float | None = None  # stop after this much audio (None: until stopped)
+    stall_timeout: float = 3.0  # seconds without audio from a live source = device lost
+    read_timeout: float = 0.1  # seconds the worker waits for audio before checking for stop
+    batch_size: int = 8  # windows per engine call when nothing is skipped (file sources)
+
+    def __post_init__(self) -> None:
+        if self.hop_seconds <= 0:
+            raise ValueError(f"hop must be positive seconds, got {self.hop_seconds}")
+        if self.max_seconds is not None and self.max_seconds <= 0:
+            raise ValueError(f"duration must be positive seconds, got {self.max_seconds}")
+
+
+@dataclass
+class StreamStats:
+    """What happened on one stream; every captured frame is processed or counted as dropped."""
+
+    source: str = ""
+    native_rate: int = 0
+    frames_captured: int = 0  # at the native rate
+    frames_processed: int = 0  # at the native rate, handed to the frontend
+    dropped_frames: int = 0  # lost in a full ring buffer
+    overflows: int = 0  # reported by PortAudio
+    samples_16k: int = 0  # after resampling
+    windows: int = 0  # scored
+    skipped: int = 0  # due but not scored because the worker was behind
+    events: int = 0
+    processing_seconds: float = 0.0  # worker time spent on frontend + engine + events
+    wall_seconds: float = 0.0
+    latencies: deque = field(default_factory=lambda: deque(maxlen=LATENCY_HISTORY))
+    stopped_by: str = ""  # end of input | duration reached | stop requested | device lost
+
+    @property
+    def audio_seconds(self) -> float:
+        return self.samples_16k / SAMPLE_RATE
+
+    @property
+    def real_time_factor(self) -> float:
+        """Processing time per second of audio (< 1 keeps up with real time)."""
+        return self.processing_seconds / self.audio_seconds if self.audio_seconds else 0.0
+
+    def latency_ms(self, q: float) -> float:
+        return float(np.percentile(self.latencies, q) * 1000) if self.latencies else float("nan")
+
+    def summary(self) -> dict:
+        return {
+            "source": self.source,
+            "stopped_by": self.stopped_by,
+            "audio_seconds": round(self.audio_seconds, 3),
+            "wall_seconds": round(self.wall_seconds, 3),
+            "windows": self.windows,
+            "skipped_windows": self.skipped,
+            "events": self.events,
+            "overflows": self.overflows,
+            "dropped_frames": self.dropped_frames,
+            "frames_captured": self.frames_captured,
+            "frames_processed": self.frames_processed,
+            "frames_unprocessed_at_stop": self.frames_captured - self.frames_processed - self.dropped_frames,
+            "latency_ms_p50": round(self.latency_ms(50), 2),
+            "latency_ms_p95": round(self.latency_ms(95), 2),
+            "real_time_factor": round(self.real_time_factor, 4),
+        }
+
+
+class Listener:
+    """Runs one source through the model and hands results to sinks, on the calling thread."""
+
+    def __init__(
+        self,
+        source: Source,
+        engine: Engine,
+        frontend: FrontendConfig,
+        detector: EventDetector,
+        sinks: list[Sink],
+        config: ListenConfig | None = None,
+    ):
+        self.source = source
+        self.engine = engine
+        self.config = config or ListenConfig()
+        self.frontend = WindowedFrontend(frontend, self.config.hop_seconds, startup_windows=True)
+        self.detector = detector
+        self.sinks = sinks
+        self.stats = StreamStats(source=source.description, native_rate=source.sample_rate)
+        self.latest: WindowResult | None = None  # newest result, for displays that poll
+
+    def run(self, stop: threading.Event | None = None) -> StreamStats:
+        """Process until the input ends, ``max_seconds`` of audio, ``stop`` is set or the device is lost."""
+        stop = stop or threading.Event()
+        stats, cfg = self.stats, self.config
+        resampler = StreamResampler(self.source.sample_rate)
+        max_samples = None if cfg.max_seconds is None else round(cfg.max_seconds * SAMPLE_RATE)
+        t_begin = time.monotonic()
+        self.source.start()
+        try:
+            while True:
+                if stop.is_set():
+                    stats.stopped_by = "stop requested"
+                    break
+                block = self.source.read(cfg.read_timeout)
+                arrival = self.source.last_arrival
+                if len(block) == 0:
+                    if self.source.ended:
+                        self._process(resampler.flush(), arrival, final=True)
+                        stats.stopped_by = "end of input"
+                        break
+                    if self.source.live and time.monotonic() - arrival > cfg.stall_timeout:
+                        stats.stopped_by = "device lost"
+                        raise DeviceError(
+                            f"input {self.source.description} delivered no audio for {cfg.stall_timeout:.0f} s "
+                            "(device unplugged or audio server gone?)"
+                        )
+                    continue
+                stats.frames_processed += len(block)
+                samples = resampler(block)
+                if max_samples is not None and stats.samples_16k + len(samples) >= max_samples:
+                    self._process(samples[: max_samples - stats.samples_16k], arrival, final=True)
+                    stats.stopped_by = "duration reached"
+                    break
+                self._process(samples, arrival, final=False)
+        finally:
+            self.source.stop()
+            capture = self.source.stats()
+            stats.frames_captured = capture.frames_captured
+            stats.dropped_frames = capture.dropped_frames
+            stats.overflows = capture.overflows
+            for event in self.detector.finish(stats.audio_seconds):
+                self._emit_event(event)
+            stats.wall_seconds = time.monotonic() - t_begin
+        return stats
+
+    def _process(self, samples: np.ndarray, arrival: float, final: bool) -> None:
+        t0 = time.perf_counter()
+        self.stats.samples_16k += len(samples)
+        windows = self.frontend.push(samples)
+        if final:
+            windows += self.frontend.finish()
+        if windows and self.source.live and len(windows) > 1:
+            self.stats.skipped += len(windows) - 1  # behind real time: only the newest matters
+            windows = windows[-1:]
+        size = self.config.batch_size
+        for i in range(0, len(windows), size):
+            self._score(windows[i : i + size], arrival)
+        self.stats.processing_seconds += time.perf_counter() - t0
+
+    def _score(self, windows: list[FrameWindow], arrival: float) -> None:
+        scores = self.engine.run(self.frontend.model_inputs(windows)).numpy()
+        latency = time.monotonic() - arrival
+        for w, s in zip(windows, scores, strict=True):
+            t_start, t_end = w.start / SAMPLE_RATE, w.end / SAMPLE_RATE
+            events = self.detector.update(t_start, t_end, s)
+            result = WindowResult(t_start, t_end, s, self.detector.smoothed, latency)
+            self.latest = result
+            self.stats.windows += 1
+            self.stats.latencies.append(latency)
+            for sink in self.sinks:
+                sink.window(result)
+            for event in events:
+                self._emit_event(event)
+
+    def _emit_event(self, event) -> None:
+        self.stats.events += 1
+        for sink in self.sinks:
+            sink.event(event)
+
+
+def run_until_interrupted(listener: Listener) -> StreamStats:
+    """Run ``listener`` on a worker thread; Ctrl-C stops it cleanly. Worker errors are re-raised here."""
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            listener.run(stop)
+        except BaseException as e:  # handed to the main thread, which reports it
+            errors.append(e)
+
+    worker = threading.Thread(target=work, name="rtast-worker", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.2)
+    except KeyboardInterrupt:
+        stop.set()
+        worker.join()
+        listener.stats.stopped_by = "interrupted (Ctrl-C)"
+    if errors:
+        raise errors[0]
+    return listener.stats

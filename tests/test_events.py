@@ -1,0 +1,89 @@
+"""rtast.events: smoothing, hysteresis, minimum duration and event times on known score sequences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rtast.events import Event, EventConfig, EventDetector
+
+HOP = 1.0
+WINDOW = 10.0
+
+
+def feed(detector: EventDetector, series: list[list[float]]) -> list[Event]:
+    """Feed per-window scores; window k ends at (k + 1) * HOP and spans at most WINDOW seconds."""
+    events = []
+    for k, scores in enumerate(series):
+        t_end = (k + 1) * HOP
+        events += detector.update(max(0.0, t_end - WINDOW), t_end, np.array(scores, np.float32))
+    return events
+
+
+def test_onset_and_offset_times_without_smoothing():
+    det = EventDetector(["dog", "cat"], HOP, EventConfig(threshold=0.5, smoothing="none"))
+    series = [[0.1, 0.1]] * 3 + [[0.9, 0.1]] * 12 + [[0.1, 0.1]] * 3
+    events = feed(det, series)
+    assert [(e.kind, e.label) for e in events] == [("onset", "dog"), ("offset", "dog")]
+    onset, offset = events
+    assert onset.onset == 3.0  # first active window ends at 4 s: its newest hop starts at 3 s
+    assert offset.onset == 3.0
+    assert offset.offset == 6.0  # first inactive window [6, 16): the sound ended before 6 s
+    assert offset.peak == pytest.approx(0.9)
+
+
+def test_hysteresis_keeps_an_event_between_release_and_threshold():
+    det = EventDetector(["a"], HOP, EventConfig(threshold=0.6, release=0.3, smoothing="none"))
+    events = feed(det, [[0.7], [0.4], [0.5], [0.35], [0.2]])
+    assert [e.kind for e in events] == ["onset", "offset"]
+    # the first inactive window is a start-up window [0, 5): it cannot place the end, so one hop after the onset
+    assert events[1].offset == pytest.approx(1.0)
+
+
+def test_min_duration_drops_short_blips_and_backdates_onsets():
+    cfg = EventConfig(threshold=0.5, smoothing="none", min_duration=2.5)
+    det = EventDetector(["a"], HOP, cfg)
+    assert feed(det, [[0.9], [0.9], [0.1]]) == []  # lasted 2 s: never reported
+    det = EventDetector(["a"], HOP, cfg)
+    events = feed(det, [[0.1], [0.9], [0.9], [0.9]])
+    assert len(events) == 1 and events[0].kind == "onset"
+    assert events[0].onset == 1.0  # reported at the third active window, dated to the first
+
+
+def test_median_smoothing_removes_one_window_spikes():
+    det = EventDetector(["a"], HOP, EventConfig(threshold=0.5, smoothing="median", median_windows=3))
+    assert feed(det, [[0.1], [0.1], [0.9], [0.1], [0.1], [0.1]]) == []
+    det = EventDetector(["a"], HOP, EventConfig(threshold=0.5, smoothing="median", median_windows=3))
+    events = feed(det, [[0.1], [0.1], [0.9], [0.9], [0.9], [0.1], [0.1], [0.1]])
+    assert [e.kind for e in events] == ["onset", "offset"]
+    assert events[0].onset == 2.0  # centred window (ends at 3 s), not the newest (ends at 4 s)
+
+
+def test_ema_smoothing():
+    det = EventDetector(["a"], HOP, EventConfig(threshold=0.5, smoothing="ema", ema_alpha=0.5))
+    feed(det, [[1.0]])
+    assert det.smoothed[0] == pytest.approx(1.0)
+    feed(det, [[0.0]])
+    assert det.smoothed[0] == pytest.approx(0.5)
+
+
+def test_finish_closes_open_events():
+    det = EventDetector(["a", "b"], HOP, EventConfig(threshold=0.5, smoothing="none"))
+    feed(det, [[0.9, 0.2], [0.9, 0.2]])
+    closed = det.finish(2.5)
+    assert [(e.label, e.onset, e.offset) for e in closed] == [("a", 0.0, 2.5)]
+    assert det.finish(3.0) == []
+
+
+def test_event_records():
+    assert Event("dog", 1.0, None, 0.8).to_dict() == {"event": "onset", "label": "dog", "onset": 1.0, "peak": 0.8}
+    d = Event("dog", 1.0, 3.5, 0.8).to_dict()
+    assert d["event"] == "offset" and d["duration"] == 2.5
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"threshold": 0}, {"release": 0.9}, {"smoothing": "mode"}, {"median_windows": 2}, {"ema_alpha": 0}]
+)
+def test_bad_config(kwargs):
+    with pytest.raises(ValueError):
+        EventConfig(**kwargs)

@@ -1,0 +1,217 @@
+"""rtast.stream: the live path on file sources: accounting, skipping, overflow, stopping."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+from conftest import random_model_file, write_wav
+
+from engines import TorchEngine
+from rtast.audio import CaptureStats, DeviceError, FileSource
+from rtast.events import EventConfig, EventDetector
+from rtast.sinks import EventLog
+from rtast.stream import ListenConfig, Listener, run_until_interrupted
+from rtast.tagging import TagConfig, Tagger
+
+
+class Recorder:
+    """A sink that keeps everything it is given."""
+
+    def __init__(self):
+        self.windows, self.events = [], []
+
+    def window(self, result):
+        self.windows.append(result)
+
+    def event(self, event):
+        self.events.append(event)
+
+    def close(self):
+        pass
+
+
+class SlowEngine:
+    """Wraps an engine and sleeps first: an artificially slow consumer."""
+
+    def __init__(self, engine, seconds: float):
+        self.engine, self.seconds, self.name = engine, seconds, "slow"
+
+    def run(self, windows: torch.Tensor) -> torch.Tensor:
+        time.sleep(self.seconds)
+        return self.engine.run(windows)
+
+
+@pytest.fixture(scope="module")
+def model_file():
+    return random_model_file(input_tdim=1024, num_classes=527)
+
+
+def listener_for(model_file, source, engine=None, hop=1.0, sinks=None, **config):
+    engine = engine or TorchEngine(model_file.build_model())
+    detector = EventDetector(model_file.labels, hop, EventConfig(threshold=0.55, smoothing="none"))
+    return Listener(source, engine, model_file.frontend, detector, sinks or [], ListenConfig(hop_seconds=hop, **config))
+
+
+def noise_file(tmp_path, seconds: float, rate: int = 44100, channels: int = 2):
+    data = np.random.default_rng(0).standard_normal((int(seconds * rate), channels)).astype(np.float32) * 0.1
+    return write_wav(tmp_path / f"noise_{seconds}_{rate}.wav", data, rate=rate, subtype="FLOAT")
+
+
+def test_file_stream_accounts_for_every_sample_and_matches_tag(tmp_path, model_file):
+    path = noise_file(tmp_path, 25.0)
+    rec = Recorder()
+    stats = listener_for(model_file, FileSource(path), sinks=[rec]).run()
+    assert stats.stopped_by == "end of input"
+    assert stats.frames_captured == stats.frames_processed == 25 * 44100
+    assert stats.dropped_frames == 0 and stats.skipped == 0
+    assert abs(stats.audio_seconds - 25.0) < 1e-3
+    assert [(w.t_start, w.t_end) for w in rec.windows][:3] == [(0.0, 1.0), (0.0, 2.0), (0.0, 3.0)]
+    assert [w.t_end for w in rec.windows] == [float(k) for k in range(1, 26)]
+    # The batch twin: rtast tag's window [10, 20) has the same scores as the stream's window ending at 20 s.
+    tagged = []
+    Tagger(
+        TorchEngine(model_file.build_model()), model_file.frontend, model_file.labels, True, TagConfig(hop_seconds=5.0)
+    ).tag_file(path, tagged.append)
+    tag_window = next(w for w in tagged if (w.t_start, w.t_end) == (10.0, 20.0))
+    stream_window = next(w for w in rec.windows if (w.t_start, w.t_end) == (10.0, 20.0))
+    assert np.abs(tag_window.scores - stream_window.scores).max() < 1e-5
+    assert stats.latency_ms(50) > 0 and 0 < stats.real_time_factor < 1
+
+
+def test_slow_engine_skips_windows_and_counts_them(tmp_path, model_file):
+    path = noise_file(tmp_path, 4.0, rate=16000, channels=1)
+    rec = Recorder()
+    listener = listener_for(
+        model_file,
+        FileSource(path, realtime=True),
+        SlowEngine(TorchEngine(model_file.build_model()), 0.45),
+        hop=0.1,
+        sinks=[rec],
+    )
+    stats = listener.run()
+    due = 40  # one window every 0.1 s of 4 s
+    assert stats.skipped > 0
+    assert stats.windows + stats.skipped == due
+    assert stats.windows == len(rec.windows)
+    assert stats.dropped_frames == 0  # the 30-s ring absorbed the delay: skipping, not losing audio
+
+
+def test_overflowing_ring_counts_dropped_frames(tmp_path, model_file):
+    path = noise_file(tmp_path, 3.0, rate=16000, channels=1)
+    source = FileSource(path, realtime=True, ring_seconds=0.2)
+    stats = listener_for(model_file, source, SlowEngine(TorchEngine(model_file.build_model()), 0.6), hop=0.5).run()
+    assert stats.dropped_frames > 0
+    assert stats.frames_captured == 3 * 16000
+    assert stats.frames_captured == stats.frames_processed + stats.dropped_frames  # every frame accounted for
+    assert stats.summary()["frames_unprocessed_at_stop"] == 0
+
+
+def test_duration_limit_and_stop_event(tmp_path, model_file):
+    path = noise_file(tmp_path, 12.0, rate=16000, channels=1)
+    stats = listener_for(model_file, FileSource(path), max_seconds=5.0).run()
+    assert stats.stopped_by == "duration reached" and stats.audio_seconds == pytest.approx(5.0)
+    listener = listener_for(model_file, FileSource(path, realtime=True))
+    stop = threading.Event()
+    threading.Timer(0.5, stop.set).start()
+    stats = listener.run(stop)
+    assert stats.stopped_by == "stop requested" and stats.audio_seconds < 3
+
+
+class StalledSource:
+    """A live source whose device stops delivering after one block."""
+
+    sample_rate, channels, description, live = 16000, 1, "stalled test device", True
+
+    def __init__(self):
+        self.sent, self.ended, self.last_arrival = False, False, time.monotonic()
+
+    def start(self):
+        self.last_arrival = time.monotonic()
+
+    def read(self, timeout):
+        time.sleep(timeout)
+        if not self.sent:
+            self.sent = True
+            self.last_arrival = time.monotonic()
+            return np.zeros((16000, 1), np.float32)
+        return np.zeros((0, 1), np.float32)
+
+    def stats(self):
+        return CaptureStats(16000, 0, 0)
+
+    def stop(self):
+        pass
+
+
+def test_a_stalled_device_is_reported_and_events_are_closed(tmp_path, model_file):
+    log_path = tmp_path / "ev.jsonl"
+    log = EventLog(str(log_path))
+    listener = listener_for(model_file, StalledSource(), sinks=[log], stall_timeout=0.5)
+    with pytest.raises(DeviceError, match="delivered no audio for"):
+        run_until_interrupted(listener)
+    log.close()
+    assert listener.stats.stopped_by == "device lost"
+    records = [json.loads(line) for line in log_path.read_text().splitlines()]
+    onsets = {r["label"] for r in records if r["event"] == "onset"}
+    offsets = {r["label"] for r in records if r["event"] == "offset"}
+    assert onsets == offsets  # every open event was closed in the file
+
+
+def test_cli_listen_ctrl_c_prints_summary_and_keeps_events(tmp_path, model_file):
+    from rtast.checkpoints import save_model_file
+
+    model = tmp_path / "m.pt"
+    save_model_file(model, model_file)
+    path = noise_file(tmp_path, 30.0, rate=16000, channels=1)
+    events = tmp_path / "ev.jsonl"
+    stats_json = tmp_path / "stats.json"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "rtast",
+            "listen",
+            "--model",
+            str(model),
+            "--input",
+            str(path),
+            "--realtime",
+            "--hop",
+            "0.5",
+            "--threshold",
+            "0.55",
+            "--events",
+            str(events),
+            "--stats-json",
+            str(stats_json),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(4)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert "interrupted (Ctrl-C)" in err and "latency p50" in err
+    summary = json.loads(stats_json.read_text())
+    assert 1 < summary["audio_seconds"] < 30 and summary["windows"] >= 2
+    for line in events.read_text().splitlines():
+        json.loads(line)  # whole lines only
+    assert "s]" in out  # live lines were printed
+
+
+def test_cli_listen_usage_errors(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "rtast", "listen", "--realtime", "--model", "x.pt"], capture_output=True, text=True
+    )
+    assert proc.returncode == 2 and "--realtime replays a file" in proc.stderr
