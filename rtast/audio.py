@@ -237,11 +237,17 @@ class MicrophoneSource:
 
     def read(self, timeout: float) -> np.ndarray:
         self._ring.wait(timeout)
-        return self._ring.read()
+        block = self._ring.read()
+        if len(block) == 0 and self._finished.is_set() and self._stream is not None:
+            # PortAudio finished the stream without being asked: the device or its audio server went away.
+            raise DeviceError(
+                f"input device {self.description} stopped delivering audio (unplugged, or the audio server went away)"
+            )
+        return block
 
     @property
     def ended(self) -> bool:
-        return self._finished.is_set() and self._ring.available == 0
+        return False  # a microphone has no end; losing it is an error (read raises)
 
     @property
     def last_arrival(self) -> float:

@@ -61,6 +61,7 @@ class StreamStats:
     wall_seconds: float = 0.0
     latencies: deque = field(default_factory=lambda: deque(maxlen=LATENCY_HISTORY))
     stopped_by: str = ""  # end of input | duration reached | stop requested | device lost
+    started_at: float = 0.0  # Unix time when capture started: stream time 0
 
     @property
     def audio_seconds(self) -> float:
@@ -78,6 +79,7 @@ class StreamStats:
         return {
             "source": self.source,
             "stopped_by": self.stopped_by,
+            "started_at": round(self.started_at, 3),
             "audio_seconds": round(self.audio_seconds, 3),
             "wall_seconds": round(self.wall_seconds, 3),
             "windows": self.windows,
@@ -123,6 +125,7 @@ class Listener:
         max_samples = None if cfg.max_seconds is None else round(cfg.max_seconds * SAMPLE_RATE)
         t_begin = time.monotonic()
         self.source.start()
+        stats.started_at = time.time()
         try:
             while True:
                 if stop.is_set():
@@ -136,7 +139,6 @@ class Listener:
                         stats.stopped_by = "end of input"
                         break
                     if self.source.live and time.monotonic() - arrival > cfg.stall_timeout:
-                        stats.stopped_by = "device lost"
                         raise DeviceError(
                             f"input {self.source.description} delivered no audio for {cfg.stall_timeout:.0f} s "
                             "(device unplugged or audio server gone?)"
@@ -149,6 +151,9 @@ class Listener:
                     stats.stopped_by = "duration reached"
                     break
                 self._process(samples, arrival, final=False)
+        except DeviceError:
+            stats.stopped_by = "device lost"
+            raise
         finally:
             self.source.stop()
             capture = self.source.stats()

@@ -9,6 +9,7 @@ APT_PACKAGES=(
   libportaudio2  # sounddevice: microphones
   espeak-ng      # tests: real speech
   sox            # tests: converting and measuring audio
+  pulseaudio pulseaudio-utils libasound2-plugins  # tests: a null-sink "microphone" (PortAudio -> ALSA pulse)
 )
 if [ "$(id -u)" = 0 ]; then SUDO=(); else SUDO=(sudo); fi
 missing=()

@@ -80,3 +80,15 @@ def tiny_model_path(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("models") / "model.pt"
     save_model_file(path, random_model_file())
     return path
+
+
+@pytest.fixture(scope="session")
+def speech_detector_path(tmp_path_factory) -> Path:
+    """A one-class Speech model trained on espeak-ng speech (see speech_detector.py), 1-s windows."""
+    require("espeak-ng")
+    from speech_detector import train_speech_detector
+
+    work = tmp_path_factory.mktemp("speech_detector")
+    path = work / "speech.pt"
+    save_model_file(path, train_speech_detector(work))
+    return path
