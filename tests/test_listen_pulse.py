@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from pulse import PulseServer, pulse_unavailable_reason
@@ -139,3 +140,44 @@ def test_devices_lists_the_pulse_device(server):
         timeout=60,
     )
     assert proc.returncode == 0 and "pulse" in proc.stdout
+
+
+SLOW_CONSUMER = """
+import json, sys, time
+sys.path.insert(0, {tests!r})
+from conftest import random_model_file
+from engines import TorchEngine
+from rtast.audio import MicrophoneSource
+from rtast.events import EventDetector
+from rtast.stream import ListenConfig, Listener
+
+class SlowEngine:
+    name = "slow"
+    def __init__(self, engine):
+        self.engine = engine
+    def run(self, x):
+        time.sleep(0.8)  # far slower than the 0.25-s hop
+        return self.engine.run(x)
+
+mf = random_model_file(input_tdim=128, num_classes=3, window_seconds=1.0)
+source = MicrophoneSource("pulse", ring_seconds=0.3)
+listener = Listener(source, SlowEngine(TorchEngine(mf.build_model())), mf.frontend,
+                    EventDetector(mf.labels, 0.25), [], ListenConfig(hop_seconds=0.25, max_seconds=4.0))
+stats = listener.run()
+print(json.dumps(stats.summary()))
+"""
+
+
+def test_slow_consumer_overflows_the_ring_and_every_frame_is_counted(server, tmp_path):
+    script = tmp_path / "slow.py"
+    script.write_text(SLOW_CONSUMER.format(tests=str(Path(__file__).parent)))
+    proc = subprocess.run(
+        [sys.executable, str(script)], env={**os.environ, **server.env}, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    s = json.loads(proc.stdout.splitlines()[-1])
+    print(s)
+    assert s["dropped_frames"] > 0  # the 0.3-s ring filled while the engine slept
+    assert s["skipped_windows"] > 0
+    assert s["frames_captured"] == s["frames_processed"] + s["dropped_frames"] + s["frames_unprocessed_at_stop"]
+    assert s["frames_unprocessed_at_stop"] >= 0

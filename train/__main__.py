@@ -1,3 +1,278 @@
-import sys
+"""``python -m train``: fit, evaluate, stats. Argument parsing only; the work is in train.loop."""
 
-sys.exit("python -m train: training is not implemented yet in this version of rtast (see README, 'Status').")
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+DATA_HELP = """data layouts:
+  --layout manifest --train-manifest train.json --eval-manifest eval.json --label-csv labels.csv
+  --layout esc50 --root ESC-50-master --fold 1          (train on the other four folds)
+  --layout speechcommands --root speech_commands_v0.02  (train / validation splits from the lists)
+  --layout folder --root my_sounds                      (class sub-folders; 20 % held out per class)"""
+
+
+def add_data_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("data")
+    g.add_argument("--layout", required=True, choices=["manifest", "esc50", "speechcommands", "folder"])
+    g.add_argument("--root", type=Path, help="dataset folder (esc50, speechcommands, folder)")
+    g.add_argument("--train-manifest", type=Path, help="AST-style JSON manifest for training")
+    g.add_argument("--eval-manifest", type=Path, help="AST-style JSON manifest for evaluation")
+    g.add_argument("--label-csv", type=Path, help="index,mid,display_name CSV for manifests")
+    g.add_argument("--fold", type=int, default=1, help="ESC-50 test fold (1-5, default 1)")
+    g.add_argument(
+        "--eval-split",
+        default=None,
+        help="which split to evaluate: validation or test (speechcommands; default validation)",
+    )
+
+
+def load_specs(args: argparse.Namespace):
+    """(train spec, eval spec) for the chosen layout."""
+    from train import data
+
+    def need(*names: str) -> None:
+        missing = [n for n in names if getattr(args, n) is None]
+        if missing:
+            raise ValueError(f"--layout {args.layout} needs " + ", ".join("--" + n.replace("_", "-") for n in missing))
+
+    if args.layout == "manifest":
+        need("train_manifest", "label_csv")
+        train_spec = data.manifest_dataset(args.train_manifest, args.label_csv)
+        eval_spec = data.manifest_dataset(args.eval_manifest, args.label_csv) if args.eval_manifest else None
+        return train_spec, eval_spec
+    need("root")
+    if args.layout == "esc50":
+        return data.esc50_folds(args.root, args.fold)
+    if args.layout == "speechcommands":
+        return (
+            data.speech_commands_dataset(args.root, "train"),
+            data.speech_commands_dataset(args.root, args.eval_split or "validation"),
+        )
+    return data.folder_dataset(args.root, "train"), data.folder_dataset(args.root, "eval")
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from train.loop import train
+    from train.metrics import per_class_table
+    from train.recipes import recipe
+
+    overrides = {
+        k: getattr(args, k)
+        for k in (
+            "preset",
+            "embed_dim",
+            "depth",
+            "num_heads",
+            "fstride",
+            "tstride",
+            "init",
+            "kernel_mode",
+            "pos_mode",
+            "lr",
+            "batch_size",
+            "epochs",
+            "precision",
+            "mixup",
+            "num_workers",
+            "seed",
+            "mean",
+            "std",
+            "warmup_steps",
+            "freq_mask",
+            "time_mask",
+            "loss",
+            "average_last",
+            "balanced_sampling",
+            "noise",
+        )
+    }
+    if args.target_length is not None:
+        overrides["target_length"] = args.target_length
+    if args.window_seconds is not None:
+        overrides["window_seconds"] = args.window_seconds
+    config = recipe(args.recipe, **overrides)
+    train_spec, eval_spec = load_specs(args)
+    print(
+        f"training on {train_spec.name}: {len(train_spec.clips)} clips, {len(train_spec.labels)} classes; "
+        f"evaluating on {eval_spec.name if eval_spec else 'nothing'}",
+        file=sys.stderr,
+    )
+    result = train(
+        config, train_spec, eval_spec, args.out, resume=args.resume, device=args.device, progress=not args.no_progress
+    )
+    if result.best is not None:
+        print(
+            f"best epoch {result.best_epoch}: mAP {result.best.mAP:.4f}, accuracy {result.best.accuracy:.4f}, "
+            f"mAUC {result.best.mAUC:.4f}, d' {result.best.d_prime:.3f}"
+        )
+        print(per_class_table(result.best, top=20))
+    if result.averaged is not None:
+        print(f"weight-averaged model: mAP {result.averaged.mAP:.4f}, accuracy {result.averaged.accuracy:.4f}")
+    print(f"model files in {args.out}: best.pt, final.pt" + (", averaged.pt" if result.averaged else ""))
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    import torch
+
+    from rtast.checkpoints import load_model_file
+    from train.loop import Dist, eval_loader, predict
+    from train.metrics import evaluate, per_class_table
+    from train.recipes import TrainConfig
+
+    files = [load_model_file(m) for m in args.model]
+    frontend = files[0].frontend
+    if any(f.frontend != frontend or f.labels != files[0].labels for f in files[1:]):
+        raise ValueError("an ensemble needs models with the same frontend and labels")
+    _, eval_spec = load_specs(args)
+    if eval_spec is None:
+        raise ValueError("no evaluation data: give --eval-manifest (or a layout with an evaluation split)")
+    if list(eval_spec.labels) != list(files[0].labels):
+        raise ValueError(f"the models' {len(files[0].labels)} labels differ from the data's {len(eval_spec.labels)}")
+    config = TrainConfig(
+        batch_size=args.batch_size, target_length=frontend.target_length, window_seconds=frontend.window_seconds
+    )
+    loader = eval_loader(eval_spec, frontend, config, Dist())
+    scores, targets = predict([f.build_model() for f in files], loader, torch.device("cpu"), Dist())
+    ev = evaluate(scores.numpy(), targets.numpy(), list(eval_spec.labels))
+    print(
+        f"{len(files)} model(s) on {eval_spec.name} ({len(eval_spec.clips)} clips): mAP {ev.mAP:.4f}, "
+        f"mAUC {ev.mAUC:.4f}, d' {ev.d_prime:.3f}, accuracy {ev.accuracy:.4f}"
+    )
+    print(per_class_table(ev))
+    if args.json:
+        Path(args.json).write_text(json.dumps(ev.to_dict(), indent=2))
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from rtast.fbank import FrontendConfig
+    from train.loop import compute_stats
+
+    train_spec, _ = load_specs(args)
+    frontend = FrontendConfig(target_length=args.target_length, window_seconds=args.window_seconds)
+    mean, std = compute_stats(train_spec, frontend, max_clips=args.max_clips)
+    print(json.dumps({"mean": mean, "std": std, "clips": min(len(train_spec.clips), args.max_clips or 1 << 62)}))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from train.recipes import RECIPES
+
+    parser = argparse.ArgumentParser(
+        prog="python -m train",
+        description="Train and evaluate AST models for rtast.",
+        epilog=DATA_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    fit = sub.add_parser(
+        "fit",
+        help="train a model (a paper recipe, with overrides)",
+        epilog=DATA_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Train an AST with one of the paper's recipes. Writes OUT/best.pt, final.pt "
+        "(and averaged.pt) as rtast model files, metrics.jsonl, config.json and a resumable "
+        "last_checkpoint.pt. Under torchrun it trains data-parallel (DDP).",
+    )
+    fit.add_argument("--recipe", default="esc50", choices=list(RECIPES), help="recipe preset (default esc50)")
+    fit.add_argument("--out", type=Path, required=True, help="output folder")
+    add_data_args(fit)
+    m = fit.add_argument_group("model (overrides)")
+    m.add_argument("--preset", help="encoder size: tiny224, small224, base224, base384")
+    m.add_argument("--embed-dim", type=int, help="token width (overrides the preset; small CPU models)")
+    m.add_argument("--depth", type=int, help="transformer blocks (overrides the preset)")
+    m.add_argument("--num-heads", type=int, help="attention heads (overrides the preset)")
+    m.add_argument("--fstride", type=int, help="patch stride along frequency (ablation: 10 vs 16)")
+    m.add_argument("--tstride", type=int, help="patch stride along time")
+    m.add_argument("--init", help="scratch, deit:PATH (ImageNet DeiT state dict) or ast:PATH (rtast model file)")
+    m.add_argument("--kernel-mode", choices=["sum", "mean"], help="DeiT RGB kernel to one channel")
+    m.add_argument(
+        "--pos-mode",
+        choices=["cut_interpolate", "interpolate", "reinit"],
+        help="position-embedding adaptation (ablation)",
+    )
+    m.add_argument("--target-length", type=int, help="frames per input")
+    m.add_argument("--window-seconds", type=float, help="seconds of audio per input")
+    o = fit.add_argument_group("optimisation (overrides)")
+    o.add_argument("--lr", type=float)
+    o.add_argument("--batch-size", type=int)
+    o.add_argument("--epochs", type=int)
+    o.add_argument("--warmup-steps", type=int)
+    o.add_argument("--precision", choices=["fp32", "bf16", "fp16"], help="bf16 on CPU or CUDA, fp16 on CUDA")
+    o.add_argument("--mixup", type=float, help="waveform mixup probability")
+    o.add_argument("--freq-mask", type=int, help="SpecAugment maximum frequency mask (bins)")
+    o.add_argument("--time-mask", type=int, help="SpecAugment maximum time mask (frames)")
+    o.add_argument("--noise", action=argparse.BooleanOptionalAction, default=None, help="noise + time roll")
+    o.add_argument(
+        "--balanced-sampling",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="AudioSet-style class-balanced sampling",
+    )
+    o.add_argument("--loss", choices=["bce", "ce"], help="bce (multi-label) or ce (single-label)")
+    o.add_argument("--average-last", type=int, help="average the weights of the last N epochs")
+    o.add_argument("--mean", type=float, help="log-mel mean (default: recipe's, or computed)")
+    o.add_argument("--std", type=float, help="log-mel std")
+    o.add_argument("--num-workers", type=int, help="data loader worker processes")
+    o.add_argument("--seed", type=int)
+    fit.add_argument("--resume", action="store_true", help="continue from OUT/last_checkpoint.pt")
+    fit.add_argument("--device", help="cpu, cuda, cuda:1 (default: cuda if available)")
+    fit.add_argument("--no-progress", action="store_true", help="no progress bars")
+    fit.set_defaults(func=cmd_fit)
+
+    ev = sub.add_parser(
+        "evaluate",
+        help="evaluate model files (several: an ensemble)",
+        epilog=DATA_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Score the evaluation split with one model or the average of several "
+        "(checkpoint ensemble) and print mAP, mean AUC, d-prime, accuracy and a per-class table.",
+    )
+    ev.add_argument("--model", action="append", required=True, help="rtast model file (repeat for an ensemble)")
+    add_data_args(ev)
+    ev.add_argument("--batch-size", type=int, default=8)
+    ev.add_argument("--json", help="also write the metrics to this JSON file")
+    ev.set_defaults(func=cmd_evaluate)
+
+    st = sub.add_parser(
+        "stats",
+        help="log-mel mean and std of a training set (normalisation stats)",
+        epilog=DATA_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Compute the mean and standard deviation of the fbank frames of the "
+        "training split, for --mean/--std of a new dataset.",
+    )
+    add_data_args(st)
+    st.add_argument("--target-length", type=int, default=1024)
+    st.add_argument("--window-seconds", type=float, default=10.0)
+    st.add_argument("--max-clips", type=int, default=None, help="use at most this many clips")
+    st.set_defaults(func=cmd_stats)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    from rtast.audiofile import AudioFileError
+    from rtast.checkpoints import ModelFileError
+
+    try:
+        return args.func(args)
+    except (ValueError, AudioFileError, ModelFileError, FileNotFoundError) as e:
+        print(f"python -m train {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"python -m train {args.command}: interrupted; resume with --resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
