@@ -11,16 +11,22 @@ DATA_HELP = """data layouts:
   --layout manifest --train-manifest train.json --eval-manifest eval.json --label-csv labels.csv
   --layout esc50 --root ESC-50-master --fold 1          (train on the other four folds)
   --layout speechcommands --root speech_commands_v0.02  (train / validation splits from the lists)
-  --layout folder --root my_sounds                      (class sub-folders; 20 % held out per class)"""
+  --layout folder --root my_sounds                      (class sub-folders; 20 % held out per class)
+  --layout scenes --train-manifest train/manifest.json --train-events train/events.tsv
+                  --eval-manifest eval/manifest.json --eval-events eval/events.tsv --label-csv labels.csv
+                  (strongly labelled scenes: crops take the labels of the events they overlap)"""
 
 
 def add_data_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("data")
-    g.add_argument("--layout", required=True, choices=["manifest", "esc50", "speechcommands", "folder"])
+    g.add_argument("--layout", required=True, choices=["manifest", "esc50", "speechcommands", "folder", "scenes"])
     g.add_argument("--root", type=Path, help="dataset folder (esc50, speechcommands, folder)")
     g.add_argument("--train-manifest", type=Path, help="AST-style JSON manifest for training")
     g.add_argument("--eval-manifest", type=Path, help="AST-style JSON manifest for evaluation")
     g.add_argument("--label-csv", type=Path, help="index,mid,display_name CSV for manifests")
+    g.add_argument("--train-events", type=Path, help="DCASE events TSV of the training scenes")
+    g.add_argument("--eval-events", type=Path, help="DCASE events TSV of the evaluation scenes")
+    g.add_argument("--eval-hop", type=float, default=1.0, help="scenes: seconds between evaluation crops")
     g.add_argument("--fold", type=int, default=1, help="ESC-50 test fold (1-5, default 1)")
     g.add_argument(
         "--eval-split",
@@ -29,8 +35,8 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
     )
 
 
-def load_specs(args: argparse.Namespace):
-    """(train spec, eval spec) for the chosen layout."""
+def load_specs(args: argparse.Namespace, window_seconds: float = 10.0):
+    """(train spec, eval spec) for the chosen layout; scenes are evaluated in crops of ``window_seconds``."""
     from train import data
 
     def need(*names: str) -> None:
@@ -42,6 +48,16 @@ def load_specs(args: argparse.Namespace):
         need("train_manifest", "label_csv")
         train_spec = data.manifest_dataset(args.train_manifest, args.label_csv)
         eval_spec = data.manifest_dataset(args.eval_manifest, args.label_csv) if args.eval_manifest else None
+        return train_spec, eval_spec
+    if args.layout == "scenes":
+        need("train_manifest", "train_events", "label_csv")
+        train_spec = data.scene_dataset(args.train_manifest, args.label_csv, args.train_events)
+        eval_spec = None
+        if args.eval_manifest:
+            need("eval_events")
+            eval_spec = data.scene_dataset(
+                args.eval_manifest, args.label_csv, args.eval_events, eval_window=window_seconds, eval_hop=args.eval_hop
+            )
         return train_spec, eval_spec
     need("root")
     if args.layout == "esc50":
@@ -94,7 +110,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     if args.window_seconds is not None:
         overrides["window_seconds"] = args.window_seconds
     config = recipe(args.recipe, **overrides)
-    train_spec, eval_spec = load_specs(args)
+    train_spec, eval_spec = load_specs(args, config.window_seconds)
     print(
         f"training on {train_spec.name}: {len(train_spec.clips)} clips, {len(train_spec.labels)} classes; "
         f"evaluating on {eval_spec.name if eval_spec else 'nothing'}",
@@ -127,7 +143,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     frontend = files[0].frontend
     if any(f.frontend != frontend or f.labels != files[0].labels for f in files[1:]):
         raise ValueError("an ensemble needs models with the same frontend and labels")
-    _, eval_spec = load_specs(args)
+    _, eval_spec = load_specs(args, frontend.window_seconds)
     if eval_spec is None:
         raise ValueError("no evaluation data: give --eval-manifest (or a layout with an evaluation split)")
     if list(eval_spec.labels) != list(files[0].labels):

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import soundfile as sf
 import torch
 
 from rtast.audiofile import load_audio
+from rtast.fbank import SAMPLE_RATE
 
 ESC50_FOLDS = (1, 2, 3, 4, 5)
 ESC50_COLUMNS = ("filename", "fold", "target", "category")
@@ -35,6 +37,8 @@ class Clip:
 
     path: Path
     targets: tuple[int, ...]  # class indices; exactly one for single-label datasets
+    start: float | None = None  # seconds: a fixed crop start (evaluation windows); None = random / first
+    events: tuple[tuple[float, float, int], ...] = ()  # strong labels (onset s, offset s, class) in the clip
 
 
 @dataclass
@@ -45,6 +49,7 @@ class DatasetSpec:
     labels: list[str]  # display names; index = class id
     multilabel: bool  # AudioSet-style manifests: True; ESC-50, Speech Commands, folders: False
     name: str  # e.g. "manifest:train.json", "esc50:folds 1,2,3,4", "speechcommands:train"
+    strong: bool = False  # targets of a crop come from the clip's events (sound event detection data)
 
     def __post_init__(self) -> None:
         num_classes = len(self.labels)
@@ -70,11 +75,11 @@ def _require_dir(path: Path, what: str) -> None:
         raise ValueError(f"{what} {path} does not exist or is not a directory")
 
 
-def _read_csv(path: Path, columns: Iterable[str], what: str) -> list[dict[str, str]]:
-    """Rows of a CSV file that must have ``columns`` in its header."""
+def _read_csv(path: Path, columns: Iterable[str], what: str, delimiter: str = ",") -> list[dict[str, str]]:
+    """Rows of a CSV (or TSV) file that must have ``columns`` in its header."""
     _require_file(path, what)
     with path.open(newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
+        reader = csv.DictReader(f, delimiter=delimiter)
         rows = list(reader)
         header = reader.fieldnames or []
     missing = [c for c in columns if c not in header]
@@ -382,6 +387,9 @@ class WaveformDataset(torch.utils.data.Dataset):
     def crop_start(self, index: int, num_samples: int) -> int:
         """Where the window starts in a clip of ``num_samples`` 16 kHz samples."""
         spare = num_samples - self.window_samples
+        fixed = self.spec.clips[index].start
+        if fixed is not None:
+            return min(max(0, round(fixed * SAMPLE_RATE)), max(spare, 0))
         if spare <= 0 or not self.train:
             return 0
         rng = np.random.default_rng([self.seed, self.epoch, index])
@@ -397,5 +405,59 @@ class WaveformDataset(torch.utils.data.Dataset):
         start = self.crop_start(index, len(audio))
         waveform = torch.from_numpy(np.ascontiguousarray(audio[start : start + self.window_samples]))
         target = torch.zeros(len(self.spec.labels), dtype=torch.float32)
-        target[list(clip.targets)] = 1.0
+        if self.spec.strong:
+            crop = (start / SAMPLE_RATE, (start + len(waveform)) / SAMPLE_RATE)
+            target[sorted(events_in(clip.events, *crop))] = 1.0
+        else:
+            target[list(clip.targets)] = 1.0
         return waveform, target
+
+
+MIN_EVENT_OVERLAP = 0.5  # seconds of an event a crop must hold to carry its label (or half of a shorter event)
+
+
+def events_in(events: tuple[tuple[float, float, int], ...], t0: float, t1: float) -> set[int]:
+    """Classes whose events overlap [t0, t1) by at least min(0.5 s, half the event)."""
+    found = set()
+    for onset, offset, target in events:
+        overlap = min(offset, t1) - max(onset, t0)
+        if overlap > 0 and overlap >= min(MIN_EVENT_OVERLAP, 0.5 * (offset - onset)):
+            found.add(target)
+    return found
+
+
+def scene_dataset(
+    manifest: Path, label_csv: Path, events_tsv: Path, eval_window: float | None = None, eval_hop: float | None = None
+) -> DatasetSpec:
+    """Scenes with strong labels: an AST manifest plus a DCASE events file (filename, onset, offset, event_label).
+
+    Training crops take their labels from the events they overlap. With ``eval_window`` and
+    ``eval_hop`` (seconds), each scene becomes fixed crops every hop, for evaluation; the scene
+    length is read from the file header.
+    """
+    base = manifest_dataset(manifest, label_csv)
+    _require_file(Path(events_tsv), "events file")
+    index = {name: i for i, name in enumerate(base.labels)}
+    by_file: dict[str, list[tuple[float, float, int]]] = {}
+    for row in _read_csv(
+        Path(events_tsv), ("filename", "onset", "offset", "event_label"), "events file", delimiter="\t"
+    ):
+        if row["event_label"] not in index:
+            raise ValueError(f"{events_tsv}: event label {row['event_label']!r} is not in {label_csv}")
+        by_file.setdefault(row["filename"], []).append(
+            (float(row["onset"]), float(row["offset"]), index[row["event_label"]])
+        )
+    root = Path(manifest).parent
+    clips = []
+    for clip in base.clips:
+        key = str(clip.path.relative_to(root)) if clip.path.is_relative_to(root) else str(clip.path)
+        events = tuple(by_file.get(key, by_file.get(clip.path.name, [])))
+        if eval_window is None:
+            clips.append(Clip(clip.path, clip.targets, None, events))
+            continue
+        duration = sf.info(str(clip.path)).duration
+        starts = np.arange(0.0, max(duration - eval_window, 0.0) + 1e-9, eval_hop or eval_window)
+        clips += [
+            Clip(clip.path, tuple(sorted(events_in(events, t, t + eval_window))), float(t), events) for t in starts
+        ]
+    return DatasetSpec(clips, base.labels, True, f"scenes:{Path(manifest).name}", strong=True)
