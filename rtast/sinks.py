@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import IO, Protocol
 
 import numpy as np
+import torch
 
 from rtast.events import Event
 
@@ -26,6 +27,7 @@ class WindowResult:
     scores: np.ndarray  # (classes,) raw window scores
     smoothed: np.ndarray  # (classes,) scores after the event detector's smoothing
     latency: float  # seconds from the window's last sample arriving to its scores
+    features: torch.Tensor | None = None  # (target_length, mel_bins) the normalised input the model saw
 
 
 class Sink(Protocol):

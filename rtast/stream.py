@@ -180,12 +180,13 @@ class Listener:
         self.stats.processing_seconds += time.perf_counter() - t0
 
     def _score(self, windows: list[FrameWindow], arrival: float) -> None:
-        scores = self.engine.run(self.frontend.model_inputs(windows)).numpy()
+        inputs = self.frontend.model_inputs(windows)
+        scores = self.engine.run(inputs).numpy()
         latency = time.monotonic() - arrival
-        for w, s in zip(windows, scores, strict=True):
+        for w, s, x in zip(windows, scores, inputs, strict=True):
             t_start, t_end = w.start / SAMPLE_RATE, w.end / SAMPLE_RATE
             events = self.detector.update(t_start, t_end, s)
-            result = WindowResult(t_start, t_end, s, self.detector.smoothed, latency)
+            result = WindowResult(t_start, t_end, s, self.detector.smoothed, latency, x)
             self.latest = result
             self.stats.windows += 1
             self.stats.latencies.append(latency)
