@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import torch
 
 from rtast.model import AST
 
+PRECISIONS = ("fp32", "bf16", "fp16")
+
 
 class TorchEngine:
-    """Eager fp32 AST on the CPU (or another torch device)."""
+    """Eager AST on the CPU or a GPU; bf16/fp16 by autocast (LayerNorm and softmax stay fp32)."""
 
-    def __init__(self, model: AST, device: str = "cpu"):
+    def __init__(self, model: AST, device: str = "cpu", precision: str = "fp32"):
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision {precision!r} not supported by the torch backend; choose one of {PRECISIONS}")
+        if precision == "fp16" and not device.startswith("cuda"):
+            raise ValueError("fp16 needs a CUDA device; on the CPU use bf16")
         self.model = model.eval().to(device)
         self.device = torch.device(device)
-        self.name = "torch-fp32"
+        self.precision = precision
+        self.name = f"torch-{precision}"
+
+    def _autocast(self):
+        if self.precision == "fp32":
+            return nullcontext()
+        dtype = torch.bfloat16 if self.precision == "bf16" else torch.float16
+        return torch.autocast(self.device.type, dtype=dtype)
 
     @torch.inference_mode()
     def run(self, windows: torch.Tensor) -> torch.Tensor:
-        logits = self.model(windows.to(self.device, torch.float32))
-        return self.model.scores(logits).float().cpu()
+        with self._autocast():
+            logits = self.model(windows.to(self.device, torch.float32))
+        return self.model.scores(logits.float()).cpu()

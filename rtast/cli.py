@@ -29,25 +29,37 @@ def _load_model_file(model: str | None):
     return load_model_file(model)
 
 
+def _load_inference(args: argparse.Namespace):
+    """(engine, frontend, labels, multilabel, description) from --engine or --model (or the shipped model)."""
+    if getattr(args, "engine", None):
+        from engines.build import load_engine
+
+        engine, meta = load_engine(args.engine, device=getattr(args, "device_type", None), model_path=args.model)
+        return engine, meta.frontend_config, meta.labels, meta.multilabel, f"engine {args.engine} ({engine.name})"
+    from engines import TorchEngine
+
+    model_file = _load_model_file(args.model)
+    engine = TorchEngine(model_file.build_model())
+    return (
+        engine,
+        model_file.frontend,
+        model_file.labels,
+        model_file.model_config.multilabel,
+        f"model {args.model or 'default'}",
+    )
+
+
 def _format_top(pairs: list[tuple[str, float]]) -> str:
     return "  ".join(f"{label} {score:.3f}" for label, score in pairs)
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
-    from engines import TorchEngine
     from rtast.audiofile import AudioFileError
     from rtast.tagging import TagConfig, Tagger, top_k
 
-    model_file = _load_model_file(args.model)
+    engine, frontend, labels, multilabel, _ = _load_inference(args)
     config = TagConfig(hop_seconds=args.hop, top_k=args.top_k, batch_size=args.batch_size, reduce=args.reduce)
-    labels = model_file.labels
-    tagger = Tagger(
-        TorchEngine(model_file.build_model()),
-        model_file.frontend,
-        labels,
-        model_file.model_config.multilabel,
-        config,
-    )
+    tagger = Tagger(engine, frontend, labels, multilabel, config)
 
     def record(kind: str, path: str, scores, **fields) -> dict:
         return {
@@ -212,6 +224,65 @@ def cmd_listen(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_build_engine(args: argparse.Namespace) -> int:
+    from engines.build import build_engine
+
+    calibration = None
+    if args.calibration:
+        calibration = _calibration_windows(args.model, args.calibration)
+    path, meta = build_engine(
+        args.model, args.backend, args.precision, args.max_batch, args.output, args.device, calibration
+    )
+    print(
+        f"wrote {path} ({meta.backend}, {meta.precision}, batch 1-{meta.max_batch}, {meta.device_name}) and {path}.json"
+    )
+    return 0
+
+
+def _calibration_windows(model: str, files: list[str]):
+    """Normalised model windows of real audio files, for INT8 calibration."""
+    import torch
+
+    from rtast.checkpoints import load_model_file
+    from rtast.tagging import TagConfig, Tagger
+
+    model_file = load_model_file(model)
+
+    class Collect:
+        name = "collect"
+        windows: list = []
+
+        def run(self, x):
+            self.windows.append(x)
+            return torch.zeros(len(x), model_file.model_config.num_classes)
+
+    collect = Collect()
+    tagger = Tagger(collect, model_file.frontend, model_file.labels, True, TagConfig())
+    for f in files:
+        tagger.tag_file(f)
+    return torch.cat(collect.windows)
+
+
+def cmd_export_triton(args: argparse.Namespace) -> int:
+    from engines.triton import export_triton
+
+    folder = export_triton(
+        args.model,
+        args.output,
+        args.name,
+        args.backend,
+        args.precision,
+        args.max_batch,
+        args.max_queue_delay_us,
+        args.instances,
+    )
+    print(
+        f"wrote Triton model {folder} (config.pbtxt, labels.txt, rtast.json, 1/); serve with "
+        f"tritonserver --model-repository {folder.parent}"
+    )
+    return 0
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     model_file = _load_model_file(args.model)
     c, f = model_file.model_config, model_file.frontend
@@ -249,7 +320,12 @@ def build_parser() -> argparse.ArgumentParser:
         "seconds and scored; the file's scores are the max (multi-label) or mean (single-label) over windows.",
     )
     tag.add_argument("files", nargs="+", metavar="FILE", help="audio files (WAV, FLAC, OGG, MP3, ...)")
-    tag.add_argument("--model", help="rtast model file (default: the model shipped with rtast)")
+    tag.add_argument(
+        "--model",
+        help="rtast model file (default: the model shipped with rtast); with --engine, "
+        "the model the engine must have been built from",
+    )
+    tag.add_argument("--engine", help="engine file from `rtast build-engine` (instead of running the model eagerly)")
     tag.add_argument(
         "--hop",
         type=float,
@@ -365,6 +441,49 @@ def build_parser() -> argparse.ArgumentParser:
     )
     devices.set_defaults(func=cmd_devices)
 
+    build = sub.add_parser(
+        "build-engine",
+        help="compile a model file into an inference engine (TensorRT, AOTInductor, ONNX Runtime, torch)",
+        description="Compile a model file into an engine for fast inference. The default backend is the one "
+        "measured fastest for the device (docs/benchmarks.md): TensorRT fp16 (or AOTInductor) on NVIDIA GPUs, "
+        "eager torch with bf16 autocast on CPUs with bf16 instructions, else ONNX Runtime. Metadata (labels, "
+        "frontend, normalisation, source model hash, backend, library versions, device) is written beside the "
+        "engine as FILE.json; listen/tag --engine read it and refuse stale or mismatched engines.",
+    )
+    build.add_argument("model", help="rtast model file")
+    build.add_argument("--backend", default="auto", choices=["auto", "torch", "aoti", "onnx", "tensorrt"])
+    build.add_argument(
+        "--precision",
+        choices=["fp32", "bf16", "fp16", "int8"],
+        help="numeric precision (default: the backend's best; fp32 where unsure)",
+    )
+    build.add_argument("--max-batch", type=int, default=8, help="largest batch the engine accepts (default: 8)")
+    build.add_argument("--device", default="cpu", help="cpu or cuda[:N] (default: cpu)")
+    build.add_argument(
+        "--calibration", nargs="+", metavar="AUDIO", help="real audio files for TensorRT INT8 calibration"
+    )
+    build.add_argument("-o", "--output", help="engine file (default: next to the model, named by backend)")
+    build.set_defaults(func=cmd_build_engine)
+
+    triton = sub.add_parser(
+        "export-triton",
+        help="write an NVIDIA Triton Inference Server model repository entry",
+        description="Export the model as ONNX (onnxruntime backend) or a TensorRT plan with config.pbtxt "
+        "(dynamic batching, input 'features' [frames, bins], output 'scores' [classes] with labels.txt). "
+        "Clients compute the fbank themselves with the frontend in rtast.json.",
+    )
+    triton.add_argument("model", help="rtast model file")
+    triton.add_argument("-o", "--output", required=True, help="model repository folder")
+    triton.add_argument("--name", default="rtast_ast", help="model name in the repository (default: rtast_ast)")
+    triton.add_argument("--backend", default="onnx", choices=["onnx", "tensorrt"])
+    triton.add_argument("--precision", choices=["fp32", "fp16", "int8"])
+    triton.add_argument("--max-batch", type=int, default=32)
+    triton.add_argument(
+        "--max-queue-delay-us", type=int, default=2000, help="how long Triton waits to fill a batch (default: 2000 us)"
+    )
+    triton.add_argument("--instances", type=int, default=1, help="model instances (default: 1)")
+    triton.set_defaults(func=cmd_export_triton)
+
     info = sub.add_parser("info", help="describe a model file", description="Print a model file's configuration.")
     info.add_argument("model", nargs="?", help="rtast model file (default: the shipped model)")
     info.set_defaults(func=cmd_info)
@@ -377,6 +496,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    from engines.metadata import EngineError
     from rtast.audio import DeviceError
     from rtast.audiofile import AudioFileError
     from rtast.checkpoints import ModelFileError
@@ -384,7 +504,16 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return args.func(args)
-    except (UserError, ModelFileError, CheckpointImportError, AudioFileError, DeviceError, ValueError) as e:
+    except (
+        UserError,
+        ModelFileError,
+        CheckpointImportError,
+        AudioFileError,
+        DeviceError,
+        EngineError,
+        ValueError,
+        RuntimeError,
+    ) as e:
         print(f"rtast {args.command}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

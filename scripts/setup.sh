@@ -23,5 +23,5 @@ fi
 PY=${PYTHON:-python3}
 # The CPU build of torch first, so that no dependency pulls a multi-GB CUDA build.
 "$PY" -m pip install -q --disable-pip-version-check "torch==2.13.0"
-"$PY" -m pip install -q --disable-pip-version-check -e ".[test,audio]"
+"$PY" -m pip install -q --disable-pip-version-check -e ".[test,audio,onnx]"
 echo "rtast set up: $("$PY" -m rtast --version)"

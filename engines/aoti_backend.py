@@ -1,0 +1,41 @@
+"""torch.export + AOTInductor: an ahead-of-time compiled package (.pt2) with a dynamic batch dimension."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from engines.export import ScoringModel, batch_dim, example_input
+from rtast.model import AST
+
+
+def compile_aoti(model: AST, path: str | Path, max_batch: int, device: str = "cpu", precision: str = "fp32") -> Path:
+    """Export and compile ``model`` for ``device``; bf16/fp16 are autocast inside the graph."""
+    if precision not in ("fp32", "bf16", "fp16"):
+        raise ValueError(f"precision {precision!r} not supported by aoti; choose fp32, bf16 or fp16")
+    if precision == "fp16" and not device.startswith("cuda"):
+        raise ValueError("fp16 needs CUDA; on the CPU use bf16")
+    dtype = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
+    model = model.eval().to(device)
+    wrapper = ScoringModel(model, dtype, torch.device(device).type).eval()
+    with torch.no_grad():
+        exported = torch.export.export(
+            wrapper, (example_input(model, device=device),), dynamic_shapes=({0: batch_dim(max_batch)},)
+        )
+        out = torch._inductor.aoti_compile_and_package(exported, package_path=str(path))
+    return Path(out)
+
+
+class AotiEngine:
+    """Loads a .pt2 package; runs on the device it was compiled for."""
+
+    def __init__(self, path: str | Path, device: str = "cpu"):
+        self.device = torch.device(device)
+        index = self.device.index if self.device.type == "cuda" and self.device.index is not None else -1
+        self.fn = torch._inductor.aoti_load_package(str(path), device_index=index)
+        self.name = f"aoti-{self.device.type}"
+
+    @torch.inference_mode()
+    def run(self, windows: torch.Tensor) -> torch.Tensor:
+        return self.fn(windows.to(self.device, torch.float32)).float().cpu()

@@ -1,0 +1,137 @@
+"""`rtast build-engine`: turn a model file into an engine file plus its metadata, and load engines back."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+from engines.metadata import EngineError, EngineMetadata, check_compatible, device_name, read_metadata, write_metadata
+from rtast.checkpoints import file_sha256, load_model_file
+
+BACKENDS = ("torch", "aoti", "onnx", "tensorrt")
+EXTENSIONS = {"torch": ".pt", "aoti": ".pt2", "onnx": ".onnx", "tensorrt": ".plan"}
+
+
+def tensorrt_available() -> bool:
+    try:
+        import tensorrt  # noqa: F401
+    except ImportError:
+        return False
+    return torch.cuda.is_available()
+
+
+def best_backend(device: str) -> tuple[str, str]:
+    """(backend, precision) measured fastest here (docs/benchmarks.md): TensorRT fp16 on NVIDIA GPUs when
+    installed, else AOTInductor fp16 on CUDA; on CPUs eager torch with bf16 autocast where the CPU has
+    bf16 instructions (AVX-512 BF16 / AMX), else ONNX Runtime fp32."""
+    if device.startswith("cuda"):
+        return ("tensorrt", "fp16") if tensorrt_available() else ("aoti", "fp16")
+    return ("torch", "bf16") if cpu_has_bf16() else ("onnx", "fp32")
+
+
+def cpu_has_bf16() -> bool:
+    try:
+        flags = open("/proc/cpuinfo").read()
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
+def default_output(model_path: Path, backend: str, precision: str) -> Path:
+    return model_path.with_name(f"{model_path.stem}.{backend}-{precision}{EXTENSIONS[backend]}")
+
+
+def build_engine(
+    model_path: str | Path,
+    backend: str = "auto",
+    precision: str | None = None,
+    max_batch: int = 8,
+    output: str | Path | None = None,
+    device: str = "cpu",
+    calibration: torch.Tensor | None = None,
+) -> tuple[Path, EngineMetadata]:
+    """Build an engine for ``model_path``; returns its path and metadata (also written beside it)."""
+    model_path = Path(model_path)
+    model_file = load_model_file(model_path)
+    if backend == "auto":
+        backend, auto_precision = best_backend(device)
+        precision = precision or auto_precision
+    if backend not in BACKENDS:
+        raise ValueError(f"backend {backend!r} not supported; choose one of {BACKENDS} or auto")
+    precision = precision or "fp32"
+    out = Path(output) if output else default_output(model_path, backend, precision)
+    if backend == "aoti" and out.suffix != ".pt2":
+        out = out.with_name(out.name + ".pt2")  # AOTInductor packages must end in .pt2
+    meta = EngineMetadata(
+        backend=backend,
+        precision=precision,
+        device=device,
+        device_name=device_name(device),
+        max_batch=max_batch,
+        labels=list(model_file.labels),
+        multilabel=model_file.model_config.multilabel,
+        frontend=model_file.frontend.to_dict(),
+        model_config=model_file.model_config.to_dict(),
+        source_model=str(model_path.resolve()),
+        source_sha256=file_sha256(model_path),
+    )
+    model = model_file.build_model()
+    if backend == "torch":
+        from engines.torch_backend import TorchEngine
+
+        TorchEngine(model, device, precision)  # validates the precision for this device
+        shutil.copyfile(model_path, out)
+    elif backend == "aoti":
+        from engines.aoti_backend import compile_aoti
+
+        compile_aoti(model, out, max_batch, device, precision)
+    elif backend == "onnx":
+        from engines.onnx_backend import export_onnx, quantize_int8
+
+        if precision not in ("fp32", "int8"):
+            raise ValueError("the onnx backend builds fp32 (or int8 dynamic quantisation for CPUs)")
+        fp32 = out if precision == "fp32" else out.with_name(out.stem + ".fp32.onnx")
+        export_onnx(model, fp32, max_batch, {"rtast": meta.to_json()})
+        if precision == "int8":
+            quantize_int8(fp32, out)
+            fp32.unlink()
+    else:
+        from engines.onnx_backend import export_onnx
+        from engines.tensorrt_backend import build_tensorrt, import_tensorrt
+
+        import_tensorrt()  # fail before the slow export when TensorRT is missing
+        onnx_path = out.with_suffix(".onnx")
+        export_onnx(model, onnx_path, max_batch)
+        build_tensorrt(onnx_path, out, max_batch, precision, calibration, timing_cache=out.with_suffix(".cache"))
+        meta = replace(meta, device_name=device_name("cuda" if not device.startswith("cuda") else device))
+    write_metadata(out, meta)
+    return out, meta
+
+
+def load_engine(path: str | Path, device: str | None = None, model_path: str | Path | None = None):
+    """(engine, metadata) for an engine file; stale or mismatched engines raise EngineError."""
+    meta = read_metadata(path)
+    check_compatible(meta, path, file_sha256(model_path) if model_path else None)
+    device = device or meta.device
+    if meta.backend == "torch":
+        from engines.torch_backend import TorchEngine
+
+        return TorchEngine(load_model_file(path).build_model(), device, meta.precision), meta
+    if meta.backend == "aoti":
+        from engines.aoti_backend import AotiEngine
+
+        if device != meta.device:
+            raise EngineError(f"{path} was compiled for {meta.device}; rebuild it for {device}")
+        return AotiEngine(path, device), meta
+    if meta.backend == "onnx":
+        from engines.onnx_backend import OnnxEngine
+
+        return OnnxEngine(path, device), meta
+    if meta.backend == "tensorrt":
+        from engines.tensorrt_backend import TensorRTEngine
+
+        return TensorRTEngine(path, device), meta
+    raise EngineError(f"{path}: unknown backend {meta.backend!r} in its metadata")
