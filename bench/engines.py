@@ -74,7 +74,7 @@ def main() -> None:
 
     results["transformers-fp32 (baseline)"] = {b: timed(hf_run, torch.randn(b, frames, 128), args.repeat
                                                         if b == 1 else 1) for b in args.batches}
-    del hf
+    hf.cpu()
     backends = CUDA_BACKENDS if args.device.startswith("cuda") else CPU_BACKENDS
     if args.backends:
         backends = [tuple(b.split("-")) for b in args.backends]
