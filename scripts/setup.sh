@@ -10,6 +10,7 @@ APT_PACKAGES=(
   espeak-ng      # tests: real speech
   sox            # tests: converting and measuring audio
   pulseaudio pulseaudio-utils libasound2-plugins  # tests: a null-sink "microphone" (PortAudio -> ALSA pulse)
+  fluidsynth fluidr3mono-gm-soundfont timgm6mb-soundfont sound-theme-freedesktop  # the default model's corpus
 )
 if [ "$(id -u)" = 0 ]; then SUDO=(); else SUDO=(sudo); fi
 missing=()

@@ -175,6 +175,27 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_recipe(args: argparse.Namespace) -> int:
+    from train.default_model import run
+
+    card = run(
+        args.out,
+        args.train_scenes,
+        args.eval_scenes,
+        args.seed,
+        args.epochs,
+        args.install,
+        progress=not args.no_progress,
+    )
+    held, sed = card["held_out_crops"], card["streaming_events"]["onset_offset_1s_collar"]
+    print(
+        f"default model: held-out mAP {held['mAP']:.4f}, accuracy {held['accuracy']:.4f}; streaming event F1 "
+        f"{sed['f1']:.3f}; card in {args.out / 'MODEL_CARD.md'}"
+        + ("; installed into rtast/data" if args.install else "")
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from train.recipes import RECIPES
 
@@ -268,6 +289,21 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--window-seconds", type=float, default=10.0)
     st.add_argument("--max-clips", type=int, default=None, help="use at most this many clips")
     st.set_defaults(func=cmd_stats)
+    rec = sub.add_parser(
+        "recipe",
+        help="reproduce a model rtast ships (default)",
+        description="Build the synthetic corpus, train, evaluate on held-out sources, write the "
+        "model card and (with --install) make the result rtast's default model.",
+    )
+    rec.add_argument("name", choices=["default"])
+    rec.add_argument("--out", type=Path, required=True, help="work folder (corpus, run, card)")
+    rec.add_argument("--train-scenes", type=int, default=2000)
+    rec.add_argument("--eval-scenes", type=int, default=300)
+    rec.add_argument("--epochs", type=int, default=None)
+    rec.add_argument("--seed", type=int, default=0)
+    rec.add_argument("--install", action="store_true", help="copy the model and card into rtast/data/")
+    rec.add_argument("--no-progress", action="store_true")
+    rec.set_defaults(func=cmd_recipe)
     return parser
 
 

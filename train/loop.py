@@ -298,6 +298,8 @@ def train(
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay, betas=config.betas)
     if config.batch_size % d.world:
         raise ValueError(f"batch size {config.batch_size} must divide evenly over {d.world} processes")
+    if config.crops_per_clip > 1:  # several random crops of every clip per epoch
+        train_spec = replace(train_spec, clips=train_spec.clips * config.crops_per_clip)
     dataset = WaveformDataset(train_spec, frontend.window_samples, train=True, seed=config.seed)
     weights = balanced_weights(train_spec) if config.balanced_sampling else None
     sampler = ShardedSampler(len(dataset), d, config.seed, shuffle=True, weights=weights)
@@ -346,7 +348,7 @@ def train(
             loss.backward()
             optimizer.step()
             step += 1
-            losses.append(float(loss))
+            losses.append(loss.item())
             bar.set_postfix(loss=f"{np.mean(losses[-20:]):.4f}", lr=f"{optimizer.param_groups[0]['lr']:.2e}")
 
         if config.average_last and epoch >= config.epochs - config.average_last:

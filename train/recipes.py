@@ -42,6 +42,7 @@ class TrainConfig:
     time_mask: int = 0
     noise: bool = False  # uniform noise + time roll (Speech Commands)
     average_last: int = 0  # average the weights of the last N epochs (0: off)
+    crops_per_clip: int = 1  # random crops of each clip per epoch (long strongly labelled scenes)
     num_workers: int = 0
     seed: int = 0
 

@@ -41,8 +41,15 @@ class EventScores:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def to_dict(self) -> dict:
-        return {"f1": round(self.f1, 4), "precision": round(self.precision, 4), "recall": round(self.recall, 4),
-                "tp": self.tp, "fp": self.fp, "fn": self.fn, "per_label": self.per_label}
+        return {
+            "f1": round(self.f1, 4),
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "per_label": self.per_label,
+        }
 
 
 def _matches(ref: EventRef, est: EventRef, collar: float, score_offset: bool, offset_fraction: float) -> bool:
@@ -53,8 +60,13 @@ def _matches(ref: EventRef, est: EventRef, collar: float, score_offset: bool, of
     return True
 
 
-def event_based_scores(reference: list[EventRef], estimated: list[EventRef], collar: float = 1.0,
-                       score_offset: bool = True, offset_fraction: float = 0.5) -> EventScores:
+def event_based_scores(
+    reference: list[EventRef],
+    estimated: list[EventRef],
+    collar: float = 1.0,
+    score_offset: bool = True,
+    offset_fraction: float = 0.5,
+) -> EventScores:
     """Micro-averaged event-based precision, recall and F1, plus per-label F1."""
     refs: dict[tuple[str, str], list[EventRef]] = defaultdict(list)
     ests: dict[tuple[str, str], list[EventRef]] = defaultdict(list)
@@ -65,8 +77,14 @@ def event_based_scores(reference: list[EventRef], estimated: list[EventRef], col
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # label -> tp, fp, fn
     for key in set(refs) | set(ests):
         r_list, e_list = sorted(refs[key], key=lambda e: e.onset), sorted(ests[key], key=lambda e: e.onset)
-        pairs = sorted(((abs(r.onset - e.onset), i, j) for i, r in enumerate(r_list) for j, e in enumerate(e_list)
-                        if _matches(r, e, collar, score_offset, offset_fraction)))
+        pairs = sorted(
+            (
+                (abs(r.onset - e.onset), i, j)
+                for i, r in enumerate(r_list)
+                for j, e in enumerate(e_list)
+                if _matches(r, e, collar, score_offset, offset_fraction)
+            )
+        )
         used_r, used_e = set(), set()
         for _, i, j in pairs:
             if i not in used_r and j not in used_e:
@@ -80,8 +98,12 @@ def event_based_scores(reference: list[EventRef], estimated: list[EventRef], col
     per_label = {}
     for label, (t, f, n) in sorted(counts.items()):
         s = EventScores(t, f, n, {})
-        per_label[label] = {"f1": round(s.f1, 4), "precision": round(s.precision, 4), "recall": round(s.recall, 4),
-                            "references": t + n}
+        per_label[label] = {
+            "f1": round(s.f1, 4),
+            "precision": round(s.precision, 4),
+            "recall": round(s.recall, 4),
+            "references": t + n,
+        }
     return EventScores(tp, fp, fn, per_label)
 
 
@@ -94,6 +116,12 @@ def read_events_tsv(path) -> list[EventRef]:
         for line in f:
             if line.strip():
                 cols = line.rstrip("\n").split("\t")
-                out.append(EventRef(cols[idx["filename"]], cols[idx["event_label"]], float(cols[idx["onset"]]),
-                                    float(cols[idx["offset"]])))
+                out.append(
+                    EventRef(
+                        cols[idx["filename"]],
+                        cols[idx["event_label"]],
+                        float(cols[idx["onset"]]),
+                        float(cols[idx["offset"]]),
+                    )
+                )
     return out
