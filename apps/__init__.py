@@ -1,1 +1,1 @@
-"""Desktop applications on top of rtast (the Qt live display); not implemented yet, see README."""
+"""Desktop applications on top of rtast: ``apps.live`` is the Qt live display of ``rtast listen``."""

@@ -194,27 +194,61 @@ def cmd_listen(args: argparse.Namespace) -> int:
         except DeviceError as e:
             raise UserError(f"{e}. Without a microphone, replay a file: rtast listen --input FILE --realtime") from e
     engine = TorchEngine(model_file.build_model())
-    detector = EventDetector(model_file.labels, config.hop_seconds, event_config)
-    sinks = [] if args.quiet else [TerminalDisplay(model_file.labels, args.top_k)]
+    no_window = "--no-gui" if args.no_gui else None
+    if no_window is None:
+        from apps.live.availability import gui_unavailable_reason
+
+        no_window = gui_unavailable_reason()
+        if no_window is not None:
+            print(f"rtast listen: no window ({no_window}); running in the terminal", file=sys.stderr)
+    sinks = [] if args.quiet or no_window is None else [TerminalDisplay(model_file.labels, args.top_k)]
     event_log = None
     if args.events:
         event_log = EventLog(args.events, source=str(args.input or ""))
         sinks.append(event_log)
-    listener = Listener(source, engine, model_file.frontend, detector, sinks, config)
     print(
         f"rtast listen: {source.description}; model {args.model or 'default'}; hop {config.hop_seconds:g} s; "
-        "Ctrl-C stops",
+        + ("Ctrl-C stops" if no_window else "close the window (or Ctrl-C) to stop"),
         file=sys.stderr,
     )
-    try:
-        stats = run_until_interrupted(listener)
-    except DeviceError as e:
-        _print_summary(listener.stats)
-        print(f"rtast listen: error: {e}", file=sys.stderr)
-        return 1
-    finally:
-        for sink in sinks:
-            sink.close()
+    if no_window is None:
+        from apps.live.app import run_gui
+        from apps.live.inputs import InputChoice
+        from apps.live.runner import LiveSetup
+
+        setup = LiveSetup(
+            engine,
+            model_file.frontend,
+            model_file.labels,
+            config,
+            event_config,
+            model_name=args.model or "default",
+            sinks=sinks,
+            top_k=args.top_k,
+        )
+        choice = InputChoice.file(args.input, args.realtime) if args.input else InputChoice.microphone(source.device)
+        try:
+            result = run_gui(setup, choice, source)
+        finally:
+            for sink in sinks:
+                sink.close()
+        stats = result.stats
+        if result.error is not None:  # the window showed it; the exit status says it too
+            _print_summary(stats)
+            print(f"rtast listen: error: {result.error}", file=sys.stderr)
+            return 1
+    else:
+        detector = EventDetector(model_file.labels, config.hop_seconds, event_config)
+        listener = Listener(source, engine, model_file.frontend, detector, sinks, config)
+        try:
+            stats = run_until_interrupted(listener)
+        except DeviceError as e:
+            _print_summary(listener.stats)
+            print(f"rtast listen: error: {e}", file=sys.stderr)
+            return 1
+        finally:
+            for sink in sinks:
+                sink.close()
     _print_summary(stats)
     if args.stats_json:
         with open(args.stats_json, "w") as f:
@@ -430,7 +464,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--duration", type=float, default=None, metavar="SECONDS", help="stop after this many seconds of audio"
     )
     listen.add_argument("--quiet", action="store_true", help="do not print windows (events still go to --events)")
-    listen.add_argument("--no-gui", action="store_true", help="run in the terminal (the only mode for now)")
+    listen.add_argument(
+        "--no-gui",
+        action="store_true",
+        help="run in the terminal even when a desktop window could open (by default a window opens when a display "
+        "is available and PySide6 is installed: pip install 'rtast[gui]')",
+    )
     listen.add_argument("--stats-json", metavar="FILE", help="write the end-of-run summary as JSON to FILE")
     listen.set_defaults(func=cmd_listen)
 
