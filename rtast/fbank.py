@@ -8,12 +8,14 @@ spectrum, HTK-scale triangular mel filters and a natural log floored at float32 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from rtast.configs import from_dict
 
 SAMPLE_RATE = 16000  # Hz: every model in rtast sees 16 kHz mono audio
 FLOAT32_EPS = torch.finfo(torch.float32).eps  # log floor of Kaldi's fbank
@@ -63,11 +65,7 @@ class FrontendConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> FrontendConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ValueError(f"unknown frontend config keys {sorted(unknown)}; known: {sorted(known)}")
-        return cls(**d)
+        return from_dict(cls, d, "frontend config")
 
 
 def num_frames(num_samples: int, frame_length: int = 400, frame_shift: int = 160, snip_edges: bool = True) -> int:

@@ -7,11 +7,13 @@ of the CLS and distillation tokens.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, replace
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from rtast.configs import from_dict
 
 
 @dataclass(frozen=True)
@@ -50,11 +52,7 @@ class ASTConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> ASTConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ValueError(f"unknown model config keys {sorted(unknown)}; known: {sorted(known)}")
-        return cls(**d)
+        return from_dict(cls, d, "model config")
 
 
 # Encoder sizes of the DeiT models AST starts from; the number is the ImageNet resolution whose
