@@ -422,8 +422,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Capture audio (PortAudio, the device's native rate, mixed to mono and resampled to 16 kHz), "
         "score the last window (10 s for AudioSet models) every --hop seconds, print the top labels and log "
         "onset/offset events. Before one full window exists, the audio so far is scored, zero-padded. If "
-        "inference falls behind, windows are skipped and counted. Ctrl-C stops with a summary. The desktop "
-        "display is not built yet: listen always runs in the terminal.",
+        "inference falls behind, windows are skipped and counted. Ctrl-C stops with a summary. A desktop window "
+        "(top labels, spectrogram, event timeline, controls) opens when a display is available; --no-gui keeps it "
+        "in the terminal.",
     )
     where = listen.add_mutually_exclusive_group()
     where.add_argument(

@@ -184,6 +184,7 @@ def test_cli_listen_ctrl_c_prints_summary_and_keeps_events(tmp_path, model_file)
             "--input",
             str(path),
             "--realtime",
+            "--no-gui",
             "--hop",
             "0.5",
             "--threshold",

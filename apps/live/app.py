@@ -1,0 +1,81 @@
+"""``rtast listen`` in a window: build the state, the runner and the window, run Qt until the window closes."""
+
+from __future__ import annotations
+
+import signal
+from dataclasses import dataclass
+
+from apps.live.inputs import InputChoice, input_choices
+from apps.live.qt import QtCore, QtWidgets
+from apps.live.runner import LiveRunner, LiveSetup
+from apps.live.state import LiveState
+from apps.live.window import HISTORY_SECONDS, LiveWindow
+from rtast.audio import Source
+from rtast.stream import StreamStats
+
+_APP: list[QtWidgets.QApplication] = []  # the QApplication this module made, kept alive
+
+
+def application() -> QtWidgets.QApplication:
+    """The process's QApplication, made on first use."""
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        app = QtWidgets.QApplication(["rtast"])
+        _APP.append(app)
+    return app
+
+
+@dataclass(frozen=True)
+class GuiResult:
+    stats: StreamStats  # of the last Listener
+    error: BaseException | None  # why the last Listener failed, if it did
+
+
+def open_window(
+    setup: LiveSetup,
+    current: InputChoice,
+    source: Source | None = None,
+    fps: float = 30.0,
+    window_class: type[LiveWindow] = LiveWindow,
+) -> LiveWindow:
+    """A shown window whose worker already runs ``current`` (``source``: that input, already opened)."""
+    application()
+    state = LiveState(setup.frontend, HISTORY_SECONDS)
+    runner = LiveRunner(setup, state)
+    choices, note = input_choices(current)
+    window = window_class(runner, state, choices, choices.index(current) if current in choices else 0, note, fps)
+    window.show()
+    runner.start(current, source)
+    return window
+
+
+def run_gui(setup: LiveSetup, current: InputChoice, source: Source | None = None) -> GuiResult:
+    """Show the window until it is closed (or Ctrl-C); the last Listener's stats and error."""
+    app = application()
+    window = open_window(setup, current, source)
+    wake = QtCore.QTimer()  # lets Python run its SIGINT handler while Qt waits
+    wake.timeout.connect(lambda: None)
+    wake.start(200)
+    interrupted = []
+
+    def on_sigint(*_) -> None:
+        interrupted.append(True)
+        window.close()
+
+    try:
+        previous = signal.signal(signal.SIGINT, on_sigint)
+    except ValueError:  # not the main thread
+        previous = None
+    try:
+        app.exec()
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+        wake.stop()
+        window.close()
+    runner = window.runner
+    runner.stop()
+    stats = runner.listener.stats if runner.listener is not None else StreamStats(source=current.label)
+    if stats.stopped_by == "stop requested":
+        stats.stopped_by = "interrupted (Ctrl-C)" if interrupted else "window closed"
+    return GuiResult(stats, runner.error)
