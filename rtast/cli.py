@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from rtast import __version__
 
@@ -173,7 +174,6 @@ def _print_summary(stats) -> None:
 
 
 def cmd_listen(args: argparse.Namespace) -> int:
-    from engines import TorchEngine
     from rtast.audio import DeviceError, FileSource, MicrophoneSource
     from rtast.events import EventConfig, EventDetector
     from rtast.sinks import EventLog, TerminalDisplay
@@ -181,7 +181,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
 
     if args.realtime and not args.input:
         raise UserError("--realtime replays a file: use it with --input FILE")
-    model_file = _load_model_file(args.model)
+    engine, frontend, labels, _, model_name = _load_inference(args)
     config = ListenConfig(hop_seconds=args.hop, max_seconds=args.duration)
     event_config = EventConfig(
         threshold=args.threshold, release=args.release, smoothing=args.smoothing, min_duration=args.min_duration
@@ -192,8 +192,10 @@ def cmd_listen(args: argparse.Namespace) -> int:
         try:
             source = MicrophoneSource(args.device)
         except DeviceError as e:
-            raise UserError(f"{e}. Without a microphone, replay a file: rtast listen --input FILE --realtime") from e
-    engine = TorchEngine(model_file.build_model())
+            raise UserError(
+                f"{e}. Without a microphone, try `rtast demo` (a generated scene through the live path) "
+                "or replay a file: rtast listen --input FILE --realtime"
+            ) from e
     no_window = "--no-gui" if args.no_gui else None
     if no_window is None:
         from apps.live.availability import gui_unavailable_reason
@@ -201,13 +203,13 @@ def cmd_listen(args: argparse.Namespace) -> int:
         no_window = gui_unavailable_reason()
         if no_window is not None:
             print(f"rtast listen: no window ({no_window}); running in the terminal", file=sys.stderr)
-    sinks = [] if args.quiet or no_window is None else [TerminalDisplay(model_file.labels, args.top_k)]
+    sinks = [] if args.quiet or no_window is None else [TerminalDisplay(labels, args.top_k)]
     event_log = None
     if args.events:
         event_log = EventLog(args.events, source=str(args.input or ""))
         sinks.append(event_log)
     print(
-        f"rtast listen: {source.description}; model {args.model or 'default'}; hop {config.hop_seconds:g} s; "
+        f"rtast listen: {source.description}; {model_name}; hop {config.hop_seconds:g} s; "
         + ("Ctrl-C stops" if no_window else "close the window (or Ctrl-C) to stop"),
         file=sys.stderr,
     )
@@ -218,11 +220,11 @@ def cmd_listen(args: argparse.Namespace) -> int:
 
         setup = LiveSetup(
             engine,
-            model_file.frontend,
-            model_file.labels,
+            frontend,
+            labels,
             config,
             event_config,
-            model_name=args.model or "default",
+            model_name=model_name,
             sinks=sinks,
             top_k=args.top_k,
         )
@@ -238,8 +240,8 @@ def cmd_listen(args: argparse.Namespace) -> int:
             print(f"rtast listen: error: {result.error}", file=sys.stderr)
             return 1
     else:
-        detector = EventDetector(model_file.labels, config.hop_seconds, event_config)
-        listener = Listener(source, engine, model_file.frontend, detector, sinks, config)
+        detector = EventDetector(labels, config.hop_seconds, event_config)
+        listener = Listener(source, engine, frontend, detector, sinks, config)
         try:
             stats = run_until_interrupted(listener)
         except DeviceError as e:
@@ -315,6 +317,50 @@ def cmd_export_triton(args: argparse.Namespace) -> int:
         f"tritonserver --model-repository {folder.parent}"
     )
     return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from rtast.demo import write_scene
+
+    with tempfile.TemporaryDirectory() as tmp:
+        scene = Path(tmp) / "rtast-demo-scene.wav"
+        planned = write_scene(scene, args.seed)
+        print("rtast demo: playing a generated scene through the live path; it contains", file=sys.stderr)
+        for e in planned:
+            print(f"    {e.onset:5.1f}-{e.offset:5.1f} s  {e.label}", file=sys.stderr)
+        events = Path(tmp) / "events.jsonl"
+        listen_args = build_parser().parse_args(
+            [
+                "listen",
+                "--input",
+                str(scene),
+                "--hop",
+                "0.5",
+                "--events",
+                str(events),
+                "--threshold",
+                str(args.threshold),
+            ]
+            + ([] if args.fast else ["--realtime"])
+            + (["--model", args.model] if args.model else [])
+            + (["--no-gui"] if args.no_gui else [])
+        )
+        status = cmd_listen(listen_args)
+        detected = [json.loads(line) for line in events.read_text().splitlines()] if events.exists() else []
+    finished = [d for d in detected if d["event"] == "offset"]
+    print("rtast demo: played vs detected", file=sys.stderr)
+    for e in planned:
+        found = [
+            d for d in finished if d["label"] == e.label and d["onset"] < e.offset + 1 and d["offset"] > e.onset - 1
+        ]
+        where = ", ".join(f"{d['onset']:.1f}-{d['offset']:.1f} s" for d in found) or "not detected"
+        print(f"    {e.label:14s} {e.onset:5.1f}-{e.offset:5.1f} s  ->  {where}", file=sys.stderr)
+    others = sorted({d["label"] for d in finished} - {e.label for e in planned})
+    if others:
+        print(f"    also reported: {', '.join(others)}", file=sys.stderr)
+    return status
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -436,7 +482,12 @@ def build_parser() -> argparse.ArgumentParser:
     listen.add_argument(
         "--realtime", action="store_true", help="with --input: deliver the file at real-time speed, like a microphone"
     )
-    listen.add_argument("--model", help="rtast model file (default: the model shipped with rtast)")
+    listen.add_argument(
+        "--model",
+        help="rtast model file (default: the model shipped with rtast); with --engine, "
+        "the model the engine must have been built from",
+    )
+    listen.add_argument("--engine", help="engine file from `rtast build-engine` (instead of the eager model)")
     listen.add_argument(
         "--hop", type=float, default=1.0, metavar="SECONDS", help="seconds between windows (default: 1.0)"
     )
@@ -473,6 +524,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listen.add_argument("--stats-json", metavar="FILE", help="write the end-of-run summary as JSON to FILE")
     listen.set_defaults(func=cmd_listen)
+
+    demo = sub.add_parser(
+        "demo",
+        help="play a generated scene through the live path (no microphone needed)",
+        description="Generate a ~20-s scene (siren, beeps, speech if espeak-ng is installed, whistle, noise), "
+        "replay it at real-time speed through the same path as `rtast listen` (the window too when a display "
+        "exists) and compare what was detected with what was played.",
+    )
+    demo.add_argument("--model", help="rtast model file (default: the model shipped with rtast)")
+    demo.add_argument("--threshold", type=float, default=0.5, help="score that starts an event (default: 0.5)")
+    demo.add_argument("--fast", action="store_true", help="as fast as possible instead of real time")
+    demo.add_argument("--no-gui", action="store_true", help="stay in the terminal")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.set_defaults(func=cmd_demo)
 
     devices = sub.add_parser(
         "devices",
