@@ -551,7 +551,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="compile a model file into an inference engine (TensorRT, AOTInductor, ONNX Runtime, torch)",
         description="Compile a model file into an engine for fast inference. The default backend is the one "
         "measured fastest for the device (docs/benchmarks.md): TensorRT fp16 (or AOTInductor) on NVIDIA GPUs, "
-        "eager torch with bf16 autocast on CPUs with bf16 instructions, else ONNX Runtime. Metadata (labels, "
+        "ONNX Runtime with int8 weights on CPUs (else eager torch, bf16 where the CPU has it). Metadata (labels, "
         "frontend, normalisation, source model hash, backend, library versions, device) is written beside the "
         "engine as FILE.json; listen/tag --engine read it and refuse stale or mismatched engines.",
     )
