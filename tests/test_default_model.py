@@ -58,6 +58,7 @@ def test_streaming_event_f1_on_unseen_scenes(tmp_path):
     assert scores.f1 >= MIN_F1
 
 
-# Set from the card's held-out measurement (300 scenes) with a margin for 12 scenes.
-MIN_ONSET_F1 = 0.3
-MIN_F1 = 0.2
+# Measured here: F1 0.226, onset-only 0.302 on these 12 scenes (the card: 0.200 / 0.309 on 300).
+# The floors leave room for other CPUs' rounding; a detector that does not work scores ~0.
+MIN_ONSET_F1 = 0.2
+MIN_F1 = 0.15
