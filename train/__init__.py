@@ -1,1 +1,1 @@
-"""Training AST models for rtast (``python -m train``); not implemented yet, see README."""
+"""Training AST models for rtast: ``python -m train`` (fit, evaluate, stats, recipe)."""
