@@ -161,10 +161,10 @@ def cmd_devices(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_summary(stats) -> None:
+def _print_summary(stats, prefix: str = "") -> None:
     s = stats.summary()
     print(
-        f"\nrtast listen: {s['stopped_by']}. {s['audio_seconds']:.1f} s of audio in {s['wall_seconds']:.1f} s; "
+        f"\n{prefix}rtast listen: {s['stopped_by']}. {s['audio_seconds']:.1f} s of audio in {s['wall_seconds']:.1f} s; "
         f"{s['windows']} windows, {s['skipped_windows']} skipped, {s['events']} events; "
         f"{s['overflows']} overflows, {s['dropped_frames']} dropped frames; "
         f"latency p50 {s['latency_ms_p50']:.0f} ms, p95 {s['latency_ms_p95']:.0f} ms; "
@@ -181,6 +181,9 @@ def cmd_listen(args: argparse.Namespace) -> int:
 
     if args.realtime and not args.input:
         raise UserError("--realtime replays a file: use it with --input FILE")
+    if args.input and len(args.input) > 1:
+        return _listen_many(args)
+    args.input = args.input[0] if args.input else None
     engine, frontend, labels, _, model_name = _load_inference(args)
     config = ListenConfig(hop_seconds=args.hop, max_seconds=args.duration)
     event_config = EventConfig(
@@ -316,6 +319,53 @@ def cmd_export_triton(args: argparse.Namespace) -> int:
         f"wrote Triton model {folder} (config.pbtxt, labels.txt, rtast.json, 1/); serve with "
         f"tritonserver --model-repository {folder.parent}"
     )
+    return 0
+
+
+def _listen_many(args: argparse.Namespace) -> int:
+    """Several files at once, each its own stream, their windows batched through one engine."""
+    from engines.batching import BatchingEngine
+    from rtast.audio import FileSource
+    from rtast.events import EventConfig, EventDetector
+    from rtast.sinks import EventLog, TerminalDisplay
+    from rtast.stream import ListenConfig, Listener, run_all_until_interrupted
+
+    engine, frontend, labels, _, model_name = _load_inference(args)
+    config = ListenConfig(hop_seconds=args.hop, max_seconds=args.duration)
+    event_config = EventConfig(
+        threshold=args.threshold, release=args.release, smoothing=args.smoothing, min_duration=args.min_duration
+    )
+    batched = BatchingEngine(engine, max_batch=max(2, len(args.input)))
+    listeners, sinks = [], []
+    for i, path in enumerate(args.input):
+        stream_sinks = [] if args.quiet else [TerminalDisplay(labels, args.top_k, prefix=f"#{i + 1} ")]
+        if args.events:
+            stream_sinks.append(EventLog(args.events, source=path))
+        sinks += stream_sinks
+        detector = EventDetector(labels, config.hop_seconds, event_config)
+        listeners.append(
+            Listener(FileSource(path, realtime=args.realtime), batched, frontend, detector, stream_sinks, config)
+        )
+    print(
+        f"rtast listen: {len(listeners)} streams ({', '.join(args.input)}); {model_name}; windows batched "
+        "through one engine; Ctrl-C stops",
+        file=sys.stderr,
+    )
+    try:
+        all_stats = run_all_until_interrupted(listeners)
+    finally:
+        batched.close()
+        for sink in sinks:
+            sink.close()
+    for i, stats in enumerate(all_stats):
+        _print_summary(stats, prefix=f"#{i + 1} ")
+    sizes = batched.batch_sizes
+    if sizes:
+        print(
+            f"rtast listen: {sum(sizes)} windows in {len(sizes)} engine calls (mean batch "
+            f"{sum(sizes) / len(sizes):.2f})",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -478,7 +528,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="input device index or (part of its) name, e.g. 0 or pulse "
         "(default: the system default input; see `rtast devices`)",
     )
-    where.add_argument("--input", metavar="FILE", help="read this audio file instead of a microphone")
+    where.add_argument(
+        "--input",
+        metavar="FILE",
+        action="append",
+        help="read this audio file instead of a microphone; repeat for several streams at once "
+        "(their windows are batched through one engine)",
+    )
     listen.add_argument(
         "--realtime", action="store_true", help="with --input: deliver the file at real-time speed, like a microphone"
     )

@@ -125,22 +125,27 @@ class EventLog:
 class TerminalDisplay:
     """One line per window with the top labels, and one line per event."""
 
-    def __init__(self, labels: list[str], top_k: int = 5, stream: IO[str] | None = None):
+    def __init__(self, labels: list[str], top_k: int = 5, stream: IO[str] | None = None, prefix: str = ""):
         self.labels = labels
         self.top_k = top_k
         self.stream = stream or sys.stdout
+        self.prefix = prefix  # names the stream when several run at once
 
     def window(self, result: WindowResult) -> None:
         order = np.argsort(-result.smoothed, kind="stable")[: self.top_k]
         tops = "  ".join(f"{self.labels[i]} {result.smoothed[i]:.2f}" for i in order)
-        print(f"[{result.t_end:8.1f} s] {tops}   ({result.latency * 1000:.0f} ms)", file=self.stream, flush=True)
+        print(
+            f"{self.prefix}[{result.t_end:8.1f} s] {tops}   ({result.latency * 1000:.0f} ms)",
+            file=self.stream,
+            flush=True,
+        )
 
     def event(self, event: Event) -> None:
         if event.offset is None:
             text = f"+ {event.label} from {event.onset:.1f} s"
         else:
             text = f"- {event.label} {event.onset:.1f}-{event.offset:.1f} s (peak {event.peak:.2f})"
-        print(f"           {text}", file=self.stream, flush=True)
+        print(f"{self.prefix}           {text}", file=self.stream, flush=True)
 
     def close(self) -> None:
         pass

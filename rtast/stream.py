@@ -201,26 +201,41 @@ class Listener:
             sink.event(event)
 
 
-def run_until_interrupted(listener: Listener) -> StreamStats:
-    """Run ``listener`` on a worker thread; Ctrl-C stops it cleanly. Worker errors are re-raised here."""
+def run_all_until_interrupted(listeners: list[Listener]) -> list[StreamStats]:
+    """Run each listener on its own worker thread; Ctrl-C stops them all cleanly.
+
+    The first worker error is re-raised here after every worker has stopped.
+    """
     stop = threading.Event()
     errors: list[BaseException] = []
 
-    def work() -> None:
+    def work(listener: Listener) -> None:
         try:
             listener.run(stop)
         except BaseException as e:  # handed to the main thread, which reports it
             errors.append(e)
+            stop.set()  # one stream failing ends the run for all
 
-    worker = threading.Thread(target=work, name="rtast-worker", daemon=True)
-    worker.start()
+    workers = [
+        threading.Thread(target=work, args=(x,), name=f"rtast-worker-{i}", daemon=True) for i, x in enumerate(listeners)
+    ]
+    for w in workers:
+        w.start()
     try:
-        while worker.is_alive():
-            worker.join(0.2)
+        for w in workers:
+            while w.is_alive():
+                w.join(0.2)
     except KeyboardInterrupt:
         stop.set()
-        worker.join()
-        listener.stats.stopped_by = "interrupted (Ctrl-C)"
+        for w in workers:
+            w.join()
+        for x in listeners:
+            x.stats.stopped_by = "interrupted (Ctrl-C)"
     if errors:
         raise errors[0]
-    return listener.stats
+    return [x.stats for x in listeners]
+
+
+def run_until_interrupted(listener: Listener) -> StreamStats:
+    """Run ``listener`` on a worker thread; Ctrl-C stops it cleanly. Worker errors are re-raised here."""
+    return run_all_until_interrupted([listener])[0]

@@ -28,10 +28,21 @@ def test_shipped_model_and_card():
 def test_a_fresh_spoken_sentence_is_speech(tmp_path, voice):
     require("espeak-ng")
     wav = tmp_path / "sentence.wav"
-    subprocess.run(["espeak-ng", "-v", voice, "-w", str(wav), "Excuse me, could you tell me what time the "
-                    "next bus leaves for the airport?"], check=True, capture_output=True)
-    proc = subprocess.run([sys.executable, "-m", "rtast", "tag", "--json", "-k", "3", str(wav)],
-                          capture_output=True, text=True)
+    subprocess.run(
+        [
+            "espeak-ng",
+            "-v",
+            voice,
+            "-w",
+            str(wav),
+            "Excuse me, could you tell me what time the next bus leaves for the airport?",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "rtast", "tag", "--json", "-k", "3", str(wav)], capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout.splitlines()[-1])
     assert "Speech" in [t["label"] for t in summary["top"]], summary["top"]
@@ -46,14 +57,18 @@ def test_streaming_event_f1_on_unseen_scenes(tmp_path):
     from train.sed_metrics import EventRef, event_based_scores, read_events_tsv
 
     build_corpus(tmp_path / "corpus", 0, 12, seed=777, progress=False)
-    reference = [EventRef(e.file.split("/")[-1], e.label, e.onset, e.offset)
-                 for e in read_events_tsv(tmp_path / "corpus" / "eval" / "events.tsv")]
+    reference = [
+        EventRef(e.file.split("/")[-1], e.label, e.onset, e.offset)
+        for e in read_events_tsv(tmp_path / "corpus" / "eval" / "events.tsv")
+    ]
     scenes = sorted((tmp_path / "corpus" / "eval" / "clips").glob("*.wav"))
     estimated = stream_events(SHIPPED, scenes, STREAM_HOP)
     scores = event_based_scores(reference, estimated, collar=1.0)
     onsets = event_based_scores(reference, estimated, collar=1.0, score_offset=False)
-    print(f"{len(reference)} events in {len(scenes)} scenes: F1 {scores.f1:.3f} "
-          f"(P {scores.precision:.3f}, R {scores.recall:.3f}); onset-only F1 {onsets.f1:.3f}")
+    print(
+        f"{len(reference)} events in {len(scenes)} scenes: F1 {scores.f1:.3f} "
+        f"(P {scores.precision:.3f}, R {scores.recall:.3f}); onset-only F1 {onsets.f1:.3f}"
+    )
     assert onsets.f1 >= MIN_ONSET_F1
     assert scores.f1 >= MIN_F1
 

@@ -241,12 +241,14 @@ def test_killed_server_ends_a_callback_stream_silently(server):
     # without raising. The application gets no exception: only a silent end of callbacks / active == False.
     assert result["callbacks"] > 10
     assert result["finished_at"] is not None
-    assert 0 <= result["finished_at"] - killed_at[0] < 1.0
+    assert (
+        0 <= result["finished_at"] - killed_at[0] < 10.0
+    )  # promptly, not a speed bound: the point is that it is noticed at all
     assert result["last_callback_at"] < result["finished_at"]
     assert result["statuses"] == []
     assert result["active"] is False and result["stopped"] is False
     assert result["stop"] is None and result["close"] is None
-    assert result["stop_seconds"] < 1.0 and result["close_seconds"] < 1.0
+    assert result["stop_seconds"] < 10.0 and result["close_seconds"] < 10.0  # returns, never hangs
 
 
 def test_killed_server_makes_blocking_reads_raise(server):
@@ -264,7 +266,7 @@ def test_killed_server_makes_blocking_reads_raise(server):
     assert result["reads"] > 5
     assert len(result["errors"]) == 3
     first = result["errors"][0]
-    assert 0 <= first["at"] - killed_at[0] < 1.0
+    assert 0 <= first["at"] - killed_at[0] < 10.0
     assert first["args"][:2] == ["Unanticipated host error", -9999]
     assert first["args"][2][1:] == [-5, "Input/output error"]
     assert result["active"] is True

@@ -83,7 +83,7 @@ def test_file_stream_accounts_for_every_sample_and_matches_tag(tmp_path, model_f
     tag_window = next(w for w in tagged if (w.t_start, w.t_end) == (10.0, 20.0))
     stream_window = next(w for w in rec.windows if (w.t_start, w.t_end) == (10.0, 20.0))
     assert np.abs(tag_window.scores - stream_window.scores).max() < 1e-5
-    assert stats.latency_ms(50) > 0 and 0 < stats.real_time_factor < 1
+    assert stats.latency_ms(50) > 0 and stats.real_time_factor > 0  # measured, not bounded: no timing thresholds
 
 
 def test_slow_engine_skips_windows_and_counts_them(tmp_path, model_file):
@@ -216,3 +216,40 @@ def test_cli_listen_usage_errors(tmp_path):
         [sys.executable, "-m", "rtast", "listen", "--realtime", "--model", "x.pt"], capture_output=True, text=True
     )
     assert proc.returncode == 2 and "--realtime replays a file" in proc.stderr
+
+
+def test_cli_listen_several_files_share_one_engine(tmp_path, model_file):
+    from rtast.checkpoints import save_model_file
+
+    model = tmp_path / "m.pt"
+    save_model_file(model, model_file)
+    paths = [noise_file(tmp_path, s, rate=16000, channels=1) for s in (6.0, 7.0, 8.0)]
+    events = tmp_path / "ev.jsonl"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rtast",
+            "listen",
+            "--model",
+            str(model),
+            "--hop",
+            "1",
+            "--threshold",
+            "0.55",
+            "--events",
+            str(events),
+            "--quiet",
+        ]
+        + [a for p in paths for a in ("--input", str(p))],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    for i in (1, 2, 3):
+        assert f"#{i} rtast listen: end of input" in proc.stderr
+    calls = [line for line in proc.stderr.splitlines() if "engine calls" in line]
+    assert calls and calls[0].split()[2] == str(6 + 7 + 8)  # every stream's windows went through the batcher
+    sources = {json.loads(line)["source"] for line in events.read_text().splitlines()}
+    assert sources <= {str(p) for p in paths}
