@@ -164,7 +164,7 @@ def resolve_device(spec: str | int | None) -> InputDevice:
     """An input device from an index, an exact or partial name, or None for the default."""
     devices = list_input_devices()
     if not devices:
-        raise DeviceError("no audio input devices found (no microphone?); try `rtast listen --input FILE`")
+        raise DeviceError("no audio input devices found (no microphone?)")
     choices = ", ".join(f"{d.index}: {d.name}" for d in devices)
     if spec is None or spec == "":
         for d in devices:
