@@ -175,9 +175,9 @@ def _print_summary(stats, prefix: str = "") -> None:
 
 def cmd_listen(args: argparse.Namespace) -> int:
     from rtast.audio import DeviceError, FileSource, MicrophoneSource
-    from rtast.events import EventConfig, EventDetector
+    from rtast.events import EventDetector
     from rtast.sinks import EventLog, TerminalDisplay
-    from rtast.stream import ListenConfig, Listener, run_until_interrupted
+    from rtast.stream import Listener, run_until_interrupted
 
     if args.realtime and not args.input:
         raise UserError("--realtime replays a file: use it with --input FILE")
@@ -185,10 +185,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
         return _listen_many(args)
     args.input = args.input[0] if args.input else None
     engine, frontend, labels, _, model_name = _load_inference(args)
-    config = ListenConfig(hop_seconds=args.hop, max_seconds=args.duration)
-    event_config = EventConfig(
-        threshold=args.threshold, release=args.release, smoothing=args.smoothing, min_duration=args.min_duration
-    )
+    config, event_config = _stream_configs(args)
     if args.input:
         source = FileSource(args.input, realtime=args.realtime)
     else:
@@ -283,23 +280,12 @@ def _calibration_windows(model: str, files: list[str]):
     import torch
 
     from rtast.checkpoints import load_model_file
-    from rtast.tagging import TagConfig, Tagger
+    from rtast.fbank import window_input
+    from rtast.windows import windows_of_file
 
-    model_file = load_model_file(model)
-
-    class Collect:
-        name = "collect"
-        windows: list = []
-
-        def run(self, x):
-            self.windows.append(x)
-            return torch.zeros(len(x), model_file.model_config.num_classes)
-
-    collect = Collect()
-    tagger = Tagger(collect, model_file.frontend, model_file.labels, True, TagConfig())
-    for f in files:
-        tagger.tag_file(f)
-    return torch.cat(collect.windows)
+    frontend = load_model_file(model).frontend
+    hop = frontend.window_seconds / 2
+    return torch.stack([window_input(w.frames, frontend) for f in files for w in windows_of_file(f, frontend, hop)])
 
 
 def cmd_export_triton(args: argparse.Namespace) -> int:
@@ -322,19 +308,27 @@ def cmd_export_triton(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stream_configs(args: argparse.Namespace):
+    """(ListenConfig, EventConfig) from listen's flags."""
+    from rtast.events import EventConfig
+    from rtast.stream import ListenConfig
+
+    event_config = EventConfig(
+        threshold=args.threshold, release=args.release, smoothing=args.smoothing, min_duration=args.min_duration
+    )
+    return ListenConfig(hop_seconds=args.hop, max_seconds=args.duration), event_config
+
+
 def _listen_many(args: argparse.Namespace) -> int:
     """Several files at once, each its own stream, their windows batched through one engine."""
     from engines.batching import BatchingEngine
     from rtast.audio import FileSource
-    from rtast.events import EventConfig, EventDetector
+    from rtast.events import EventDetector
     from rtast.sinks import EventLog, TerminalDisplay
-    from rtast.stream import ListenConfig, Listener, run_all_until_interrupted
+    from rtast.stream import Listener, run_all_until_interrupted
 
     engine, frontend, labels, _, model_name = _load_inference(args)
-    config = ListenConfig(hop_seconds=args.hop, max_seconds=args.duration)
-    event_config = EventConfig(
-        threshold=args.threshold, release=args.release, smoothing=args.smoothing, min_duration=args.min_duration
-    )
+    config, event_config = _stream_configs(args)
     batched = BatchingEngine(engine, max_batch=max(2, len(args.input)))
     listeners, sinks = [], []
     for i, path in enumerate(args.input):

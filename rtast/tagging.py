@@ -6,16 +6,19 @@ window, reduced to scores per file. Memory stays bounded by one window and one b
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
+import torch
 
 from engines.base import Engine
-from rtast.audiofile import iter_audio
-from rtast.fbank import SAMPLE_RATE, FrontendConfig
-from rtast.windows import FrameWindow, WindowedFrontend
+from rtast.fbank import SAMPLE_RATE, FrontendConfig, window_input
+from rtast.windows import FrameWindow, windows_of_file
+
+T = TypeVar("T")
 
 REDUCTIONS = ("auto", "max", "mean")
 
@@ -77,44 +80,42 @@ class Tagger:
         self.reduce = config.reduce if config.reduce != "auto" else ("max" if multilabel else "mean")
         self.hop_seconds = config.hop_seconds if config.hop_seconds is not None else frontend.window_seconds / 2
 
-    def score_windows(self, windowed: WindowedFrontend, windows: list[FrameWindow]) -> list[WindowScores]:
+    def score_windows(self, windows: list[FrameWindow]) -> list[WindowScores]:
         """Run the engine on one batch of windows."""
-        scores = self.engine.run(windowed.model_inputs(windows)).numpy()
+        inputs = torch.stack([window_input(w.frames, self.frontend) for w in windows])
+        scores = self.engine.run(inputs).numpy()
         return [
             WindowScores(w.start / SAMPLE_RATE, w.end / SAMPLE_RATE, s) for w, s in zip(windows, scores, strict=True)
         ]
 
     def tag_file(self, path: str | Path, on_window: Callable[[WindowScores], None] | None = None) -> FileScores:
         """Tag one file; ``on_window`` sees each window's scores as soon as they exist."""
-        windowed = WindowedFrontend(self.frontend, self.hop_seconds, startup_windows=False)
-        pending: list[FrameWindow] = []
         reduced: np.ndarray | None = None
-        count = 0
-
-        def flush() -> None:
-            nonlocal reduced, count
-            size = self.config.batch_size
-            for i in range(0, len(pending), size):
-                for ws in self.score_windows(windowed, pending[i : i + size]):
-                    if reduced is None:
-                        reduced = ws.scores.copy()
-                    elif self.reduce == "max":
-                        np.maximum(reduced, ws.scores, out=reduced)
-                    else:
-                        reduced += ws.scores
-                    count += 1
-                    if on_window is not None:
-                        on_window(ws)
-            pending.clear()
-
-        for block in iter_audio(path):
-            pending.extend(windowed.push(block))
-            if len(pending) >= self.config.batch_size:
-                flush()
-        pending.extend(windowed.finish())
-        if pending:
-            flush()
+        count, end = 0, 0.0
+        for batch in batches(windows_of_file(path, self.frontend, self.hop_seconds), self.config.batch_size):
+            for ws in self.score_windows(batch):
+                if reduced is None:
+                    reduced = ws.scores.copy()
+                elif self.reduce == "max":
+                    np.maximum(reduced, ws.scores, out=reduced)
+                else:
+                    reduced += ws.scores
+                count, end = count + 1, ws.t_end  # the last window ends at the file's last sample
+                if on_window is not None:
+                    on_window(ws)
         assert reduced is not None  # iter_audio refuses files without samples
         if self.reduce == "mean":
             reduced /= count
-        return FileScores(str(path), windowed.fbank.samples_seen / SAMPLE_RATE, count, reduced)
+        return FileScores(str(path), end, count, reduced)
+
+
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of ``size`` items (the last may be shorter)."""
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

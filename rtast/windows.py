@@ -15,11 +15,14 @@ frame shift, so window starts are kept on that grid). Window ends are ``first_en
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 
+from rtast.audiofile import iter_audio
 from rtast.fbank import FrontendConfig, IncrementalFbank, num_frames, window_input
 
 
@@ -112,3 +115,14 @@ class WindowedFrontend:
     def model_inputs(self, windows: list[FrameWindow]) -> torch.Tensor:
         """(batch, target_length, mel_bins) normalised engine input for these windows."""
         return torch.stack([window_input(w.frames, self.config) for w in windows])
+
+
+def windows_of_file(path: str | Path, config: FrontendConfig, hop_seconds: float) -> Iterator[FrameWindow]:
+    """The offline windows of an audio file (full windows from its start, then the tail), in bounded memory.
+
+    The last window ends at the file's last sample.
+    """
+    windowed = WindowedFrontend(config, hop_seconds, startup_windows=False)
+    for block in iter_audio(path):
+        yield from windowed.push(block)
+    yield from windowed.finish()

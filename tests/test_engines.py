@@ -19,7 +19,6 @@ from engines.metadata import EngineError, sidecar
 from engines.tensorrt_backend import calibration_batches, import_tensorrt, profile_shapes
 from engines.triton import export_triton
 from rtast.checkpoints import save_model_file
-from rtast.tagging import TagConfig, Tagger
 
 BACKENDS = [("onnx", "fp32"), ("aoti", "fp32"), ("torch", "bf16"), ("aoti", "bf16"), ("onnx", "int8")]
 
@@ -41,19 +40,11 @@ def model_path(tmp_path_factory):
 def speech_windows(model_path, speech_wav):
     """Normalised model windows of real espeak-ng speech (what an engine sees when listening)."""
     from rtast.checkpoints import load_model_file
+    from rtast.fbank import window_input
+    from rtast.windows import windows_of_file
 
-    model_file = load_model_file(model_path)
-    collected = []
-
-    class Collect:
-        name = "collect"
-
-        def run(self, x):
-            collected.append(x)
-            return torch.zeros(len(x), 527)
-
-    Tagger(Collect(), model_file.frontend, model_file.labels, True, TagConfig(hop_seconds=0.5)).tag_file(speech_wav)
-    return torch.cat(collected)[:8]
+    frontend = load_model_file(model_path).frontend
+    return torch.stack([window_input(w.frames, frontend) for w in windows_of_file(speech_wav, frontend, 0.5)])[:8]
 
 
 @pytest.fixture(scope="module")
