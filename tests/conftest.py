@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -90,5 +91,6 @@ def speech_detector_path(tmp_path_factory) -> Path:
 
     work = tmp_path_factory.mktemp("speech_detector")
     path = work / "speech.pt"
-    save_model_file(path, train_speech_detector(work))
+    # Another seed stands in for another CPU's numerics: the live tests must pass with any of them.
+    save_model_file(path, train_speech_detector(work, seed=int(os.environ.get("RTAST_TEST_DETECTOR_SEED", "0"))))
     return path

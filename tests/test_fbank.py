@@ -30,22 +30,28 @@ def reference():
     return np.load(REFERENCE)
 
 
-# float32 reproduces torchaudio's own rounding on every clip. The default float64 is closer to
-# the exact values; it differs from torchaudio's float32 by more than 1e-3 only in the chirp's
-# near-empty low filters (energy within a few eps of zero), where torchaudio and transformers'
-# float64 extractor disagree with each other by 7.6e-3 as well. Those cells are not compared.
-CASES = [(name, torch.float32) for name in CLIPS] + [(n, torch.float64) for n in ("speech", "noise", "tone_short")]
+# A filter whose energy is 60 dB or more below its frame's loudest holds spectral leakage: its log
+# depends on how the CPU's FFT kernels round (AVX2, AVX-512 and AMX builds differ there by up to 8e-3
+# on the chirp, and torchaudio and transformers' float64 extractor disagree by 7.6e-3 as well). Those
+# cells are compared as power relative to the frame's peak; every other cell's log to 1e-3.
+LEAKAGE = np.log(1e-6)
 
 
-@pytest.mark.parametrize(("name", "dtype"), CASES)
+def assert_fbank_close(ours: np.ndarray, expected: np.ndarray, atol: float = 1e-3) -> None:
+    assert ours.shape == expected.shape
+    peak = expected.max(axis=1, keepdims=True)
+    audible = expected >= peak + LEAKAGE
+    diff = np.abs(ours - expected)
+    print(f"max |ours - torchaudio| = {diff[audible].max():.2e} over {audible.mean():.0%} of the cells")
+    assert diff[audible].max() <= atol
+    assert np.abs(np.exp(ours - peak) - np.exp(expected - peak))[~audible].max(initial=0.0) <= 1e-6
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("name", CLIPS)
 def test_matches_torchaudio_reference(reference, name, dtype):
     wave = torch.from_numpy(reference[f"{name}_wave"])
-    ours = fbank(wave - wave.mean(), dtype=dtype).numpy()
-    expected = reference[f"{name}_fbank"]
-    assert ours.shape == expected.shape
-    diff = np.abs(ours - expected).max()
-    print(f"{name} ({dtype}): max |ours - torchaudio| = {diff:.2e}")
-    assert diff <= 1e-3
+    assert_fbank_close(fbank(wave - wave.mean(), dtype=dtype).numpy(), reference[f"{name}_fbank"])
 
 
 def test_matches_torchaudio_reference_other_options(reference):

