@@ -10,27 +10,12 @@ from collections.abc import Callable
 
 import torch
 
-
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
+from rtast.cpu import cpu_flags, cpu_name
 
 
 def machine() -> str:
     """One line naming the machine the numbers come from."""
-    flags = ""
-    try:
-        cpuinfo = open("/proc/cpuinfo").read()
-        found = [f for f in ("avx512_bf16", "amx_bf16", "avx512f", "avx2") if f" {f}" in cpuinfo]
-        flags = ", ".join(found)
-    except OSError:
-        pass
+    flags = ", ".join(f for f in ("avx512_bf16", "amx_bf16", "avx512f", "avx2") if f in cpu_flags())
     return (
         f"{cpu_name()} ({os.cpu_count()} cores; {flags}), torch {torch.__version__}, "
         f"{torch.get_num_threads()} threads, Python {platform.python_version()}"

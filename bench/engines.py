@@ -27,10 +27,22 @@ from rtast.fbank import FrontendConfig  # noqa: E402
 from rtast.labels import audioset_labels  # noqa: E402
 from rtast.model import AST, preset  # noqa: E402
 
-CPU_BACKENDS = [("torch", "fp32"), ("torch", "bf16"), ("onnx", "fp32"), ("onnx", "int8"), ("aoti", "fp32"),
-                ("aoti", "bf16")]
-CUDA_BACKENDS = [("torch", "fp32"), ("torch", "fp16"), ("onnx", "fp32"), ("aoti", "fp32"), ("aoti", "fp16"),
-                 ("tensorrt", "fp16")]
+CPU_BACKENDS = [
+    ("torch", "fp32"),
+    ("torch", "bf16"),
+    ("onnx", "fp32"),
+    ("onnx", "int8"),
+    ("aoti", "fp32"),
+    ("aoti", "bf16"),
+]
+CUDA_BACKENDS = [
+    ("torch", "fp32"),
+    ("torch", "fp16"),
+    ("onnx", "fp32"),
+    ("aoti", "fp32"),
+    ("aoti", "fp16"),
+    ("tensorrt", "fp16"),
+]
 
 
 def timed(run, x: torch.Tensor, repeat: int) -> float:
@@ -54,8 +66,10 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--backends", nargs="*", help="subset, e.g. onnx-fp32 torch-bf16")
     args = parser.parse_args()
-    print(f"machine: {machine()}; device {args.device}"
-          + (f" ({torch.cuda.get_device_name()})" if args.device.startswith("cuda") else ""))
+    print(
+        f"machine: {machine()}; device {args.device}"
+        + (f" ({torch.cuda.get_device_name()})" if args.device.startswith("cuda") else "")
+    )
     torch.manual_seed(0)
     config = preset(args.preset, num_classes=527)
     model = AST(config).eval()
@@ -64,16 +78,27 @@ def main() -> None:
 
     from transformers import ASTConfig, ASTForAudioClassification
 
-    hf = ASTForAudioClassification(ASTConfig(hidden_size=config.embed_dim, num_hidden_layers=config.depth,
-                                             num_attention_heads=config.num_heads, max_length=frames,
-                                             num_labels=527)).eval().to(args.device)
+    hf = (
+        ASTForAudioClassification(
+            ASTConfig(
+                hidden_size=config.embed_dim,
+                num_hidden_layers=config.depth,
+                num_attention_heads=config.num_heads,
+                max_length=frames,
+                num_labels=527,
+            )
+        )
+        .eval()
+        .to(args.device)
+    )
 
     def hf_run(x):
         with torch.inference_mode():
             return torch.sigmoid(hf(x.to(args.device)).logits).cpu()
 
-    results["transformers-fp32 (baseline)"] = {b: timed(hf_run, torch.randn(b, frames, 128), args.repeat
-                                                        if b == 1 else 1) for b in args.batches}
+    results["transformers-fp32 (baseline)"] = {
+        b: timed(hf_run, torch.randn(b, frames, 128), args.repeat if b == 1 else 1) for b in args.batches
+    }
     hf.cpu()
     backends = CUDA_BACKENDS if args.device.startswith("cuda") else CPU_BACKENDS
     if args.backends:
@@ -85,8 +110,9 @@ def main() -> None:
             name = f"{backend}-{precision}"
             try:
                 t0 = time.perf_counter()
-                engine_path, _ = build_engine(path, backend, precision, max(args.batches), Path(tmp) / name,
-                                              args.device)
+                engine_path, _ = build_engine(
+                    path, backend, precision, max(args.batches), Path(tmp) / name, args.device
+                )
                 build_s = time.perf_counter() - t0
                 engine, _ = load_engine(engine_path, args.device)
             except (RuntimeError, ValueError) as e:
@@ -98,7 +124,8 @@ def main() -> None:
     base = results["transformers-fp32 (baseline)"]
     print(f"\n{args.preset}, {frames} frames; latency at batch 1 and throughput in windows/s")
     header = f"{'backend':34s} {'batch 1 ms':>11s} {'vs base':>8s}" + "".join(
-        f" {'b' + str(b) + ' win/s':>11s} {'vs base':>8s}" for b in args.batches if b != 1)
+        f" {'b' + str(b) + ' win/s':>11s} {'vs base':>8s}" for b in args.batches if b != 1
+    )
     print(header)
     for name, row in results.items():
         line = f"{name:34s} {row[1] * 1000:11.1f} {base[1] / row[1]:7.2f}x" if 1 in row else f"{name:34s}"

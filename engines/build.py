@@ -11,6 +11,7 @@ import torch
 
 from engines.metadata import EngineError, EngineMetadata, check_compatible, device_name, read_metadata, write_metadata
 from rtast.checkpoints import file_sha256, load_model_file
+from rtast.cpu import native_bf16
 
 BACKENDS = ("torch", "aoti", "onnx", "tensorrt")
 EXTENSIONS = {"torch": ".pt", "aoti": ".pt2", "onnx": ".onnx", "tensorrt": ".plan"}
@@ -37,11 +38,7 @@ def best_backend(device: str) -> tuple[str, str]:
 
 
 def cpu_has_bf16() -> bool:
-    try:
-        flags = open("/proc/cpuinfo").read()
-    except OSError:
-        return False
-    return " avx512_bf16" in flags or " amx_bf16" in flags
+    return native_bf16()
 
 
 def default_output(model_path: Path, backend: str, precision: str) -> Path:

@@ -7,7 +7,6 @@ also carry it inside the graph's metadata.
 from __future__ import annotations
 
 import json
-import platform
 import time
 from dataclasses import asdict, dataclass, field
 from importlib import metadata as pkg_metadata
@@ -16,6 +15,7 @@ from pathlib import Path
 import torch
 
 from rtast import __version__
+from rtast.cpu import cpu_name
 from rtast.fbank import FrontendConfig
 
 # Backends whose files only run with the exact library version (and GPU) they were built with.
@@ -43,13 +43,7 @@ def device_name(device: str) -> str:
     """The GPU's name for CUDA devices, the CPU's model otherwise."""
     if device.startswith("cuda") and torch.cuda.is_available():
         return torch.cuda.get_device_name(torch.device(device))
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "cpu"
+    return cpu_name()
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -214,3 +215,12 @@ def test_cli_errors_and_help(tmp_path, capsys):
     with pytest.raises(SystemExit):
         train_main(["fit", "--help"])
     assert "--recipe" in capsys.readouterr().out
+
+
+def test_epoch_records_are_valid_json_and_lines_readable():
+    from train.loop import epoch_line, finite
+
+    record = {"epoch": 3, "lr": 1e-05, "seconds": 6.9, "mAP": 0.5, "d_prime": math.inf, "mAUC": math.nan}
+    assert json.loads(json.dumps(finite(record), allow_nan=False))["d_prime"] is None
+    line = epoch_line(record)
+    assert "lr=1.0e-05" in line and "6.9 s" in line and "mAP=0.5000" in line

@@ -186,6 +186,7 @@ def cmd_recipe(args: argparse.Namespace) -> int:
         args.epochs,
         args.install,
         progress=not args.no_progress,
+        real_table=None if args.synthetic_only else "default",
     )
     held, sed = card["held_out_crops"], card["streaming_events"]["onset_offset_1s_collar"]
     print(
@@ -240,7 +241,11 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--batch-size", type=int)
     o.add_argument("--epochs", type=int)
     o.add_argument("--warmup-steps", type=int)
-    o.add_argument("--precision", choices=["fp32", "bf16", "fp16"], help="bf16 on CPU or CUDA, fp16 on CUDA")
+    o.add_argument(
+        "--precision",
+        choices=["auto", "fp32", "bf16", "fp16"],
+        help="auto: bf16 where the hardware has it (CUDA, AVX-512 BF16 or AMX), fp32 elsewhere; fp16 on CUDA only",
+    )
     o.add_argument("--mixup", type=float, help="waveform mixup probability")
     o.add_argument("--freq-mask", type=int, help="SpecAugment maximum frequency mask (bins)")
     o.add_argument("--time-mask", type=int, help="SpecAugment maximum time mask (frames)")
@@ -292,8 +297,9 @@ def build_parser() -> argparse.ArgumentParser:
     rec = sub.add_parser(
         "recipe",
         help="reproduce a model rtast ships (default)",
-        description="Build the synthetic corpus, train, evaluate on held-out sources, write the "
-        "model card and (with --install) make the result rtast's default model.",
+        description="Build the corpus (real recordings fetched from Debian packages with apt-get download, "
+        "General MIDI instruments, synthesis where no recording exists), train, evaluate on held-out sources, "
+        "write the model card and (with --install) make the result rtast's default model.",
     )
     rec.add_argument("name", choices=["default"])
     rec.add_argument("--out", type=Path, required=True, help="work folder (corpus, run, card)")
@@ -303,6 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--seed", type=int, default=0)
     rec.add_argument("--install", action="store_true", help="copy the model and card into rtast/data/")
     rec.add_argument("--no-progress", action="store_true")
+    rec.add_argument(
+        "--synthetic-only", action="store_true", help="no real recordings: the earlier corpus, nothing downloaded"
+    )
     rec.set_defaults(func=cmd_recipe)
     return parser
 

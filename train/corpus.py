@@ -723,13 +723,15 @@ def all_sources() -> list[Source]:
     return [s for split in SPLITS for build in builders for s in build(split)]
 
 
-def class_names(sources: list[Source]) -> list[str]:
-    """The classes that have both train and eval sources, in AudioSet order."""
+def class_names(sources: list[Source], need_train: bool = True) -> list[str]:
+    """The classes that have both train and eval sources (eval only, without ``need_train``), in AudioSet order."""
     table = audioset_classes()
     unknown = sorted({s.label for s in sources} - set(table))
     if unknown:
         raise ValueError(f"not AudioSet display names: {unknown}")
-    names = {s.label for s in sources if s.split == "train"} & {s.label for s in sources if s.split == "eval"}
+    names = {s.label for s in sources if s.split == "eval"}
+    if need_train:
+        names &= {s.label for s in sources if s.split == "train"}
     return sorted(names, key=lambda n: table[n][0])
 
 
@@ -1145,7 +1147,10 @@ def render_jobs(sources: list[Source]) -> list[tuple[str, Callable[[], dict[str,
             jobs.append(
                 (f"fluidsynth {SOUNDFONTS[split].name}", lambda m=batch, f=SOUNDFONTS[split]: render_soundfont(f, m))
             )
+    from train.realsources import render_file  # it builds on this module
+
     single = {"espeak-ng": render_espeak, "sound-theme": render_theme, "synthesis": render_synth}
+    single["debian-file"] = render_file
     for source in sources:
         if source.kind in single:
             jobs.append((source.id, lambda s=source, r=single[source.kind]: {s.id: r(s)}))
@@ -1350,9 +1355,13 @@ def source_record(source: Source, mids: dict[str, str]) -> dict:
     }
 
 
-def write_sources(out_dir: Path, sources: list[Source], mids: dict[str, str]) -> None:
-    """sources.json: the packages, classes and every source, for the model card."""
-    packages = sorted({s.package for s in sources if s.package} | {"fluidsynth"})
+def write_sources(out_dir: Path, sources: list[Source], mids: dict[str, str], fetched: dict | None = None) -> None:
+    """sources.json: the packages, classes and every source, for the model card.
+
+    ``fetched``: Debian packages of real recordings (name -> train.debsources.Package), with their licences.
+    """
+    fetched = fetched or {}
+    packages = sorted(({s.package for s in sources if s.package} | {"fluidsynth"}) - set(fetched))
     counts = {
         name: {split: sum(s.label == name and s.split == split for s in sources) for split in SPLITS} for name in mids
     }
@@ -1362,6 +1371,7 @@ def write_sources(out_dir: Path, sources: list[Source], mids: dict[str, str]) ->
         "source_seed": SOURCE_SEED,
         "sample_rate": SAMPLE_RATE,
         "packages": {p: package_version(p) for p in packages},
+        "recordings": {name: {k: v for k, v in p.record().items() if k != "root"} for name, p in fetched.items()},
         "soundfonts": {
             split: {"file": str(f.path), "package": f.package, "name": f.name} for split, f in SOUNDFONTS.items()
         },
@@ -1378,8 +1388,13 @@ def build_corpus(
     seed: int,
     scene_seconds: float = 10.0,
     progress: bool = True,
+    real_table: str | None = None,
 ) -> dict:
     """Render the sources (or reuse them from out_dir/sources) and write the train and eval scenes.
+
+    ``real_table``: the text of a real-sources table (train/realsources.py; ``"default"`` for the shipped
+    one). Its packages are fetched, and a class it covers is learned and tested from those recordings
+    only: its synthetic and espeak-ng sources are dropped.
 
     Returns counts: classes, scenes, events and sources per split.
 
@@ -1396,12 +1411,19 @@ def build_corpus(
     check_dependencies()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    sources = all_sources()
-    names = class_names(sources)
+    sources, fetched = all_sources(), {}
+    if real_table is not None:
+        from train.realsources import default_table, read_table, real_sources
+
+        real, fetched = real_sources(read_table(default_table() if real_table == "default" else real_table))
+        covered = {s.label for s in real}
+        synthetic = ("synthesis", "espeak-ng")
+        sources = [s for s in sources if not (s.label in covered and s.kind in synthetic)] + real
+    names = class_names(sources, need_train=train_scenes > 0)  # held-out scenes alone need no train sources
     sources = [s for s in sources if s.label in names]
     load_sources(out_dir, sources, progress)
     mids = write_labels(out_dir, names)
-    write_sources(out_dir, sources, mids)
+    write_sources(out_dir, sources, mids, fetched)
     n = round(scene_seconds * SAMPLE_RATE)
     counts = {"classes": len(names)}
     for split, count in zip(SPLITS, (train_scenes, eval_scenes), strict=True):
@@ -1442,10 +1464,25 @@ def main(argv: list[str] | None = None) -> int:
         "--scene-seconds", type=float, default=10.0, metavar="SECONDS", help="scene length (default 10)"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--real",
+        nargs="?",
+        const="default",
+        metavar="TABLE",
+        help="add real recordings from Debian packages (fetched with apt-get download into the cache) as listed "
+        "in TABLE (default: the reviewed train/data/real_sources.tsv); classes they cover drop their synthesis",
+    )
     args = parser.parse_args(argv)
     try:
+        table = None if args.real is None or args.real == "default" else Path(args.real).read_text("utf-8")
         counts = build_corpus(
-            args.out_dir, args.train_scenes, args.eval_scenes, args.seed, args.scene_seconds, not args.quiet
+            args.out_dir,
+            args.train_scenes,
+            args.eval_scenes,
+            args.seed,
+            args.scene_seconds,
+            not args.quiet,
+            real_table=table or args.real,
         )
     except (RuntimeError, ValueError) as e:  # MissingDependencyError, a failed renderer, bad arguments
         print(f"python -m train.corpus: {e}", file=sys.stderr)

@@ -22,11 +22,12 @@ from torch.utils.data import DataLoader, Sampler
 from tqdm import tqdm
 
 from rtast.checkpoints import ModelFile, load_model_file, save_model_file
+from rtast.cpu import native_bf16
 from rtast.fbank import FrontendConfig, fbank_from_config, normalize, pad_or_cut
 from rtast.importers import deit_init_state_dict, read_state_dict
 from rtast.model import AST, preset
 from rtast.posembed import resample_pos_embed
-from train.augment import mixup, noise_and_roll, spec_augment
+from train.augment import mixup, noise_and_roll, room_and_microphone, spec_augment
 from train.data import DatasetSpec, WaveformDataset, class_counts
 from train.metrics import Evaluation, evaluate
 from train.recipes import TrainConfig
@@ -127,6 +128,7 @@ class BatchMaker:
         targets = torch.stack([t for _, t in items])
         cfg = self.config
         if self.train:
+            waves = room_and_microphone(waves, cfg.room, self.rng)
             waves, targets = mixup(waves, targets, cfg.mixup, self.rng)
         feats = torch.stack(
             [pad_or_cut(fbank_from_config(w, self.frontend), self.frontend.target_length) for w in waves]
@@ -208,6 +210,33 @@ def lr_factor(step: int, epoch: int, config: TrainConfig) -> float:
     return warm * config.lr_decay**decays
 
 
+def finite(record: dict) -> dict:
+    """The record with NaN and infinities as None, so that metrics.jsonl is valid JSON."""
+    return {k: v if not isinstance(v, float) or math.isfinite(v) else None for k, v in record.items()}
+
+
+def epoch_line(record: dict) -> str:
+    """One readable line per epoch: lr in scientific notation, seconds as seconds."""
+    parts = []
+    for k, v in record.items():
+        if k == "lr":
+            parts.append(f"lr={v:.1e}")
+        elif k == "seconds":
+            parts.append(f"{v:.1f} s")
+        elif isinstance(v, float):
+            parts.append(f"{k}={v:.4f}")
+        else:
+            parts.append(f"{k}={v}")
+    return " ".join(parts)
+
+
+def auto_precision(device: torch.device) -> str:
+    """bf16 where it is native (CUDA, or a CPU with AVX-512 BF16 or AMX), fp32 everywhere else."""
+    if device.type == "cuda":
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+    return "bf16" if native_bf16() else "fp32"
+
+
 def autocast(precision: str, device: torch.device):
     if precision == "fp32":
         return nullcontext()
@@ -282,6 +311,8 @@ def train(
     d = init_distributed()
     dev = torch.device(device or (f"cuda:{d.local_rank}" if torch.cuda.is_available() else "cpu"))
     torch.manual_seed(config.seed)
+    if config.precision == "auto":
+        config = replace(config, precision=auto_precision(dev))
     out_dir.mkdir(parents=True, exist_ok=True)
     frontend = FrontendConfig(target_length=config.target_length, window_seconds=config.window_seconds)
     if config.mean is None or config.std is None:
@@ -374,10 +405,9 @@ def train(
         metric = (evaluation.mAP if train_spec.multilabel else evaluation.accuracy) if evaluation else -losses[-1]
         if d.main:
             with open(out_dir / "metrics.jsonl", "a") as f:
-                f.write(json.dumps(record) + "\n")
-            if progress:
-                print(" ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items()))
-            if metric > best_metric:
+                f.write(json.dumps(finite(record), allow_nan=False) + "\n")
+            print(epoch_line(record), flush=True)
+            if metric >= best_metric:  # a tie goes to the later epoch: it has trained longer
                 best_metric, best_epoch, result.best = metric, epoch + 1, evaluation
                 save_model_file(
                     out_dir / "best.pt", model_file_for(trained, frontend, train_spec, {**meta, "epoch": epoch + 1})

@@ -34,9 +34,10 @@ class TrainConfig:
     lr_decay_start: int = 2  # first epoch whose lr is multiplied by lr_decay (MultiStepLR, per epoch)
     lr_decay: float = 0.5
     loss: str = "bce"  # bce (multi-label) | ce (single-label)
-    precision: str = "fp32"  # fp32 | bf16 (CPU or CUDA) | fp16 (CUDA)
+    precision: str = "fp32"  # auto (bf16 where native, else fp32) | fp32 | bf16 (CPU or CUDA) | fp16 (CUDA)
     # data and augmentation
     balanced_sampling: bool = False  # AudioSet: clip weight = sum over labels of 1000 / (label count + 0.01)
+    room: float = 0.0  # probability per item of reverberation, a microphone's colouring or band, gain, clipping
     mixup: float = 0.0  # probability of waveform mixup per item
     freq_mask: int = 0  # SpecAugment maximum widths (bins, frames)
     time_mask: int = 0
@@ -49,7 +50,7 @@ class TrainConfig:
     def __post_init__(self) -> None:
         choices = {
             "loss": ("bce", "ce"),
-            "precision": ("fp32", "bf16", "fp16"),
+            "precision": ("auto", "fp32", "bf16", "fp16"),
             "kernel_mode": ("sum", "mean"),
             "pos_mode": ("cut_interpolate", "interpolate", "reinit"),
         }
