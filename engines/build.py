@@ -12,6 +12,8 @@ import torch
 from engines.metadata import EngineError, EngineMetadata, check_compatible, device_name, read_metadata, write_metadata
 from rtast.checkpoints import file_sha256, load_model_file
 from rtast.cpu import native_bf16
+from rtast.devices import check_device
+from rtast.paths import check_writable_file
 
 BACKENDS = ("torch", "aoti", "onnx", "tensorrt")
 EXTENSIONS = {"torch": ".pt", "aoti": ".pt2", "onnx": ".onnx", "tensorrt": ".plan"}
@@ -41,6 +43,17 @@ def cpu_has_bf16() -> bool:
     return native_bf16()
 
 
+def check_engine_fits(meta: EngineMetadata, path: str | Path, frames: int, bins: int, classes: int) -> None:
+    """Raise EngineError if the engine's input (frames, bins) or its classes disagree with its metadata."""
+    want = (meta.frontend.get("target_length"), meta.frontend.get("num_mel_bins"))
+    if (frames, bins) != want:
+        raise EngineError(
+            f"{path} takes {frames} frames x {bins} bins, its metadata says {want[0]} x {want[1]}; rebuild it"
+        )
+    if classes != len(meta.labels):
+        raise EngineError(f"{path} scores {classes} classes, its metadata has {len(meta.labels)} labels; rebuild it")
+
+
 def default_output(model_path: Path, backend: str, precision: str) -> Path:
     return model_path.with_name(f"{model_path.stem}.{backend}-{precision}{EXTENSIONS[backend]}")
 
@@ -56,6 +69,9 @@ def build_engine(
 ) -> tuple[Path, EngineMetadata]:
     """Build an engine for ``model_path``; returns its path and metadata (also written beside it)."""
     model_path = Path(model_path)
+    check_device(device)
+    if max_batch < 1:
+        raise EngineError(f"max batch must be at least 1, got {max_batch}")
     model_file = load_model_file(model_path)
     if backend == "auto":
         backend, auto_precision = best_backend(device)
@@ -66,6 +82,7 @@ def build_engine(
     out = Path(output) if output else default_output(model_path, backend, precision)
     if backend == "aoti" and out.suffix != ".pt2":
         out = out.with_name(out.name + ".pt2")  # AOTInductor packages must end in .pt2
+    check_writable_file(out, "engine file")  # before a build that can take minutes
     meta = EngineMetadata(
         backend=backend,
         precision=precision,
@@ -117,10 +134,15 @@ def load_engine(path: str | Path, device: str | None = None, model_path: str | P
     meta = read_metadata(path)
     check_compatible(meta, path, file_sha256(model_path) if model_path else None)
     device = device or meta.device
+    if device != "cpu":
+        check_device(device)
     if meta.backend == "torch":
         from engines.torch_backend import TorchEngine
 
-        return TorchEngine(load_model_file(path).build_model(), device, meta.precision), meta
+        model_file = load_model_file(path)
+        c = model_file.model_config
+        check_engine_fits(meta, path, c.input_tdim, c.num_mel_bins, c.num_classes)
+        return TorchEngine(model_file.build_model(), device, meta.precision), meta
     if meta.backend == "aoti":
         from engines.aoti_backend import AotiEngine
 
@@ -130,9 +152,13 @@ def load_engine(path: str | Path, device: str | None = None, model_path: str | P
     if meta.backend == "onnx":
         from engines.onnx_backend import OnnxEngine
 
-        return OnnxEngine(path, device), meta
+        engine = OnnxEngine(path, device)
+        check_engine_fits(meta, path, *engine.io_dims())
+        return engine, meta
     if meta.backend == "tensorrt":
         from engines.tensorrt_backend import TensorRTEngine
 
-        return TensorRTEngine(path, device), meta
+        engine = TensorRTEngine(path, device)
+        check_engine_fits(meta, path, *engine.io_dims())
+        return engine, meta
     raise EngineError(f"{path}: unknown backend {meta.backend!r} in its metadata")

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from engines.export import INPUT_NAME, OUTPUT_NAME, ScoringModel, batch_dim, example_input
+from engines.metadata import EngineError
 from rtast.model import AST
 
 OPSET = 18  # LayerNormalization stays one op (opset >= 17)
@@ -72,8 +73,18 @@ class OnnxEngine:
                 raise RuntimeError("onnxruntime here has no CUDA provider (install onnxruntime-gpu); use --device cpu")
             index = int(device.split(":")[1]) if ":" in device else 0
             providers = [("CUDAExecutionProvider", {"device_id": index}), "CPUExecutionProvider"]
-        self.session = ort.InferenceSession(str(path), options, providers=providers)
+        from onnxruntime.capi.onnxruntime_pybind11_state import Fail, InvalidGraph, InvalidProtobuf, NoSuchFile
+
+        try:
+            self.session = ort.InferenceSession(str(path), options, providers=providers)
+        except (InvalidProtobuf, InvalidGraph, NoSuchFile, Fail) as e:
+            raise EngineError(f"{path} is not a usable ONNX model (truncated or corrupt?): {e}") from e
         self.name = "onnx-" + ("cuda" if device.startswith("cuda") else "cpu")
+
+    def io_dims(self) -> tuple[int, int, int]:
+        """(frames, mel bins, classes) the graph declares; -1 where a dimension is dynamic."""
+        (frames, bins), (classes,) = self.session.get_inputs()[0].shape[1:], self.session.get_outputs()[0].shape[1:]
+        return tuple(d if isinstance(d, int) else -1 for d in (frames, bins, classes))
 
     def run(self, windows: torch.Tensor) -> torch.Tensor:
         x = np.ascontiguousarray(windows.detach().cpu().numpy(), dtype=np.float32)

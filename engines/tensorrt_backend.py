@@ -136,6 +136,11 @@ class TensorRTEngine:
         self.num_classes = int(self.engine.get_tensor_shape(OUTPUT_NAME)[-1])
         self.name = "tensorrt"
 
+    def io_dims(self) -> tuple[int, int, int]:
+        """(frames, mel bins, classes) the engine was built for."""
+        shape = self.engine.get_tensor_shape(INPUT_NAME)
+        return int(shape[1]), int(shape[2]), self.num_classes
+
     @torch.inference_mode()
     def run(self, windows: torch.Tensor) -> torch.Tensor:
         x = windows.to(self.device, torch.float32).contiguous()

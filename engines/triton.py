@@ -10,12 +10,16 @@ Layout::
 
 from __future__ import annotations
 
+import contextlib
+import re
 import shutil
 from pathlib import Path
 
 from engines.build import build_engine
-from engines.metadata import EngineMetadata, sidecar
+from engines.metadata import EngineError, EngineMetadata, sidecar
+from rtast.paths import OutputPathError
 
+MODEL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")  # one path component; Triton's names are folders
 PLATFORMS = {"onnx": ("onnxruntime_onnx", "model.onnx"), "tensorrt": ("tensorrt_plan", "model.plan")}
 
 
@@ -68,20 +72,40 @@ def export_triton(
 ) -> Path:
     """Write a Triton model repository entry for ``model_path``; returns the model folder."""
     if backend not in PLATFORMS:
-        raise ValueError(f"Triton export supports {list(PLATFORMS)}, not {backend!r}")
+        raise EngineError(f"Triton export supports {list(PLATFORMS)}, not {backend!r}")
+    if not MODEL_NAME.fullmatch(name) or name in (".", ".."):
+        raise EngineError(f"model name {name!r} not allowed: use letters, digits, '_', '-' and '.' (no paths)")
+    if instances < 1 or max_batch < 1 or max_queue_delay_us < 0:
+        raise EngineError(
+            f"instances ({instances}) and max batch ({max_batch}) must be at least 1, "
+            f"the queue delay ({max_queue_delay_us} us) at least 0"
+        )
     platform, filename = PLATFORMS[backend]
-    folder = Path(repo) / name
+    repo = Path(repo)
+    if repo.exists() and not repo.is_dir():
+        raise OutputPathError(f"model repository {repo} exists and is not a folder")
+    folder = repo / name
     version = folder / "1"
-    version.mkdir(parents=True, exist_ok=True)
+    created = [p for p in (repo, folder, version) if not p.exists()]
+    try:
+        version.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputPathError(f"cannot create {version} ({e.strerror})") from e
     device = "cuda" if backend == "tensorrt" else "cpu"
-    engine_path, meta = build_engine(
-        model_path,
-        backend,
-        precision or ("fp16" if backend == "tensorrt" else "fp32"),
-        max_batch,
-        version / filename,
-        device,
-    )
+    try:
+        engine_path, meta = build_engine(
+            model_path,
+            backend,
+            precision or ("fp16" if backend == "tensorrt" else "fp32"),
+            max_batch,
+            version / filename,
+            device,
+        )
+    except BaseException:
+        for path in reversed(created):  # only the folders this call made, and only while empty
+            with contextlib.suppress(OSError):
+                path.rmdir()
+        raise
     shutil.move(str(sidecar(engine_path)), folder / "rtast.json")
     for extra in (version / "model.onnx",) if backend == "tensorrt" else ():
         extra.unlink(missing_ok=True)  # the intermediate ONNX graph is not part of a TensorRT entry

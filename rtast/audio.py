@@ -15,7 +15,7 @@ from typing import Protocol
 import numpy as np
 import soundfile as sf
 
-from rtast.audiofile import AudioFileError, check_finite, probe
+from rtast.audiofile import AudioFileError, check_finite, probe, sf_name
 
 RING_SECONDS = 30.0  # audio the ring holds while the worker is busy
 BLOCK_SECONDS = 0.05  # frames per PortAudio callback / file block (50 ms)
@@ -300,7 +300,7 @@ class FileSource:
         self._error: Exception | None = None
 
     def start(self) -> None:
-        self._file = sf.SoundFile(str(self.info.path))
+        self._file = sf.SoundFile(sf_name(self.info.path))
         if self._ring is not None:
             self._feeder = threading.Thread(target=self._feed, name="rtast-file-feeder", daemon=True)
             self._feeder.start()

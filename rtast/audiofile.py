@@ -6,6 +6,7 @@ and resampled with soxr's stream resampler, so a one-hour file never sits in mem
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,12 @@ class AudioInfo:
         return self.frames / self.sample_rate
 
 
+def sf_name(path: str | Path) -> str | bytes:
+    """``path`` as soundfile should get it: bytes on POSIX, so names that are not UTF-8 open too."""
+    # soundfile encodes str names strictly, which fails on the surrogates Python uses for such bytes.
+    return str(path) if os.name == "nt" else os.fsencode(path)
+
+
 def probe(path: str | Path) -> AudioInfo:
     """Check that ``path`` is a readable, non-empty audio file and describe it."""
     path = Path(path)
@@ -46,7 +53,7 @@ def probe(path: str | Path) -> AudioInfo:
     if path.stat().st_size == 0:
         raise AudioFileError(f"{path}: empty file (0 bytes)")
     try:
-        info = sf.info(str(path))
+        info = sf.info(sf_name(path))
     except (sf.LibsndfileError, RuntimeError) as e:
         raise AudioFileError(f"{path}: not a readable audio file ({e})") from e
     if info.frames <= 0:
@@ -71,7 +78,7 @@ def iter_audio(path: str | Path, block_seconds: float = BLOCK_SECONDS) -> Iterat
     block_frames = max(1, int(block_seconds * info.sample_rate))
     produced = 0  # 16 kHz samples yielded so far, for error positions
     try:
-        with sf.SoundFile(str(info.path)) as f:
+        with sf.SoundFile(sf_name(info.path)) as f:
             while True:
                 block = f.read(block_frames, dtype="float32", always_2d=True)
                 last = len(block) < block_frames

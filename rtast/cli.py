@@ -4,16 +4,58 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
 from rtast import __version__
+from rtast.paths import OutputPathError, check_writable_file
 
 EPILOG = "Run `rtast COMMAND --help` for the options of one command."
 
 
 class UserError(Exception):
     """A problem the user can fix; printed as one line, exit status 2."""
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number above 0 (``inf`` and ``nan`` are refused)."""
+    value = float(text)
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number above 0, got {text!r}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    """argparse type: a finite number of at least 0."""
+    value = float(text)
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number of at least 0, got {text!r}")
+    return value
+
+
+def finite_float(text: str) -> float:
+    """argparse type: a finite number."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: a whole number of at least 0."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, got {text!r}")
+    return value
 
 
 def _load_model_file(model: str | None):
@@ -118,6 +160,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from rtast.importers import import_checkpoint
     from rtast.labels import read_labels
 
+    check_writable_file(args.output, "-o/--output")
     labels = read_labels(args.labels) if args.labels else None
     model_file = import_checkpoint(
         args.src,
@@ -181,6 +224,8 @@ def cmd_listen(args: argparse.Namespace) -> int:
 
     if args.realtime and not args.input:
         raise UserError("--realtime replays a file: use it with --input FILE")
+    if args.stats_json:
+        check_writable_file(args.stats_json, "--stats-json")
     if args.input and len(args.input) > 1:
         return _listen_many(args)
     args.input = args.input[0] if args.input else None
@@ -255,6 +300,8 @@ def cmd_listen(args: argparse.Namespace) -> int:
     if args.stats_json:
         with open(args.stats_json, "w") as f:
             json.dump(stats.summary(), f, indent=2)
+    if stats.stop_signal:
+        return 128 + stats.stop_signal
     if event_log is not None and event_log.pending:
         return 1
     return 0
@@ -360,7 +407,8 @@ def _listen_many(args: argparse.Namespace) -> int:
             f"{sum(sizes) / len(sizes):.2f})",
             file=sys.stderr,
         )
-    return 0
+    stopped = max(s.stop_signal for s in all_stats)
+    return 128 + stopped if stopped else 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -452,19 +500,19 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("--engine", help="engine file from `rtast build-engine` (instead of running the model eagerly)")
     tag.add_argument(
         "--hop",
-        type=float,
+        type=positive_float,
         default=None,
         metavar="SECONDS",
         help="seconds between window starts (default: half the model's window)",
     )
-    tag.add_argument("-k", "--top-k", type=int, default=5, help="labels to show (default: 5)")
+    tag.add_argument("-k", "--top-k", type=positive_int, default=5, help="labels to show (default: 5)")
     tag.add_argument(
         "--json",
         action="store_true",
         help="print JSON lines: one object per window and per file, with every label's score",
     )
     tag.add_argument("--windows", action="store_true", help="table output: also list every window")
-    tag.add_argument("--batch-size", type=int, default=4, help="windows per inference call (default: 4)")
+    tag.add_argument("--batch-size", type=positive_int, default=4, help="windows per inference call (default: 4)")
     tag.add_argument(
         "--reduce",
         choices=["auto", "max", "mean"],
@@ -482,10 +530,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("src", help="official .pth file, or a Hugging Face ASTForAudioClassification directory")
     imp.add_argument("-o", "--output", required=True, help="model file to write (e.g. model.pt)")
-    imp.add_argument("--fstride", type=int, help="frequency patch stride of an official checkpoint")
-    imp.add_argument("--tstride", type=int, help="time patch stride of an official checkpoint")
-    imp.add_argument("--input-tdim", type=int, help="frames per window (default: inferred: 1024, 512 or 128)")
-    imp.add_argument("--num-heads", type=int, help="attention heads of an official checkpoint (default: width / 64)")
+    imp.add_argument("--fstride", type=positive_int, help="frequency patch stride of an official checkpoint")
+    imp.add_argument("--tstride", type=positive_int, help="time patch stride of an official checkpoint")
+    imp.add_argument("--input-tdim", type=positive_int, help="frames per window (default: inferred: 1024, 512 or 128)")
+    imp.add_argument(
+        "--num-heads", type=positive_int, help="attention heads of an official checkpoint (default: width / 64)"
+    )
     imp.add_argument(
         "--labels",
         help="label names: CSV with a display_name column, or one name a line "
@@ -502,8 +552,8 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument(
         "--single-label", dest="multilabel", action="store_false", help="softmax scores (ESC-50, Speech Commands)"
     )
-    imp.add_argument("--mean", type=float, help="log-mel mean for normalisation (default: the dataset's)")
-    imp.add_argument("--std", type=float, help="log-mel std for normalisation (default: the dataset's)")
+    imp.add_argument("--mean", type=finite_float, help="log-mel mean for normalisation (default: the dataset's)")
+    imp.add_argument("--std", type=positive_float, help="log-mel std for normalisation (default: the dataset's)")
     imp.set_defaults(func=cmd_import)
 
     listen = sub.add_parser(
@@ -539,14 +589,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listen.add_argument("--engine", help="engine file from `rtast build-engine` (instead of the eager model)")
     listen.add_argument(
-        "--hop", type=float, default=1.0, metavar="SECONDS", help="seconds between windows (default: 1.0)"
+        "--hop", type=positive_float, default=1.0, metavar="SECONDS", help="seconds between windows (default: 1.0)"
     )
     listen.add_argument(
         "--events", metavar="FILE", help="append events as JSON lines to FILE ('-' for stdout); flushed per event"
     )
-    listen.add_argument("--threshold", type=float, default=0.5, help="score that starts an event (default: 0.5)")
+    listen.add_argument("--threshold", type=finite_float, default=0.5, help="score that starts an event (default: 0.5)")
     listen.add_argument(
-        "--release", type=float, default=None, help="score below which an event ends (default: 0.8 x threshold)"
+        "--release", type=finite_float, default=None, help="score below which an event ends (default: 0.8 x threshold)"
     )
     listen.add_argument(
         "--smoothing",
@@ -556,14 +606,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listen.add_argument(
         "--min-duration",
-        type=float,
+        type=non_negative_float,
         default=0.0,
         metavar="SECONDS",
         help="report events only once they have lasted this long (default: 0)",
     )
-    listen.add_argument("-k", "--top-k", type=int, default=5, help="labels shown per window (default: 5)")
+    listen.add_argument("-k", "--top-k", type=positive_int, default=5, help="labels shown per window (default: 5)")
     listen.add_argument(
-        "--duration", type=float, default=None, metavar="SECONDS", help="stop after this many seconds of audio"
+        "--duration", type=positive_float, default=None, metavar="SECONDS", help="stop after this many seconds of audio"
     )
     listen.add_argument("--quiet", action="store_true", help="do not print windows (events still go to --events)")
     listen.add_argument(
@@ -583,7 +633,7 @@ def build_parser() -> argparse.ArgumentParser:
         "exists) and compare what was detected with what was played.",
     )
     demo.add_argument("--model", help="rtast model file (default: the model shipped with rtast)")
-    demo.add_argument("--threshold", type=float, default=0.5, help="score that starts an event (default: 0.5)")
+    demo.add_argument("--threshold", type=finite_float, default=0.5, help="score that starts an event (default: 0.5)")
     demo.add_argument("--fast", action="store_true", help="as fast as possible instead of real time")
     demo.add_argument("--no-gui", action="store_true", help="stay in the terminal")
     demo.add_argument("--seed", type=int, default=0)
@@ -612,7 +662,9 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["fp32", "bf16", "fp16", "int8"],
         help="numeric precision (default: the backend's best; fp32 where unsure)",
     )
-    build.add_argument("--max-batch", type=int, default=8, help="largest batch the engine accepts (default: 8)")
+    build.add_argument(
+        "--max-batch", type=positive_int, default=8, help="largest batch the engine accepts (default: 8)"
+    )
     build.add_argument("--device", default="cpu", help="cpu or cuda[:N] (default: cpu)")
     build.add_argument(
         "--calibration", nargs="+", metavar="AUDIO", help="real audio files for TensorRT INT8 calibration"
@@ -632,11 +684,14 @@ def build_parser() -> argparse.ArgumentParser:
     triton.add_argument("--name", default="rtast_ast", help="model name in the repository (default: rtast_ast)")
     triton.add_argument("--backend", default="onnx", choices=["onnx", "tensorrt"])
     triton.add_argument("--precision", choices=["fp32", "fp16", "int8"])
-    triton.add_argument("--max-batch", type=int, default=32)
+    triton.add_argument("--max-batch", type=positive_int, default=32)
     triton.add_argument(
-        "--max-queue-delay-us", type=int, default=2000, help="how long Triton waits to fill a batch (default: 2000 us)"
+        "--max-queue-delay-us",
+        type=non_negative_int,
+        default=2000,
+        help="how long Triton waits to fill a batch (default: 2000 us)",
     )
-    triton.add_argument("--instances", type=int, default=1, help="model instances (default: 1)")
+    triton.add_argument("--instances", type=positive_int, default=1, help="model instances (default: 1)")
     triton.set_defaults(func=cmd_export_triton)
 
     info = sub.add_parser("info", help="describe a model file", description="Print a model file's configuration.")
@@ -655,6 +710,7 @@ def main(argv: list[str] | None = None) -> int:
     from rtast.audio import DeviceError
     from rtast.audiofile import AudioFileError
     from rtast.checkpoints import ModelFileError
+    from rtast.devices import DeviceSpecError
     from rtast.importers import CheckpointImportError
 
     try:
@@ -666,6 +722,8 @@ def main(argv: list[str] | None = None) -> int:
         AudioFileError,
         DeviceError,
         EngineError,
+        OutputPathError,
+        DeviceSpecError,
         ValueError,
         RuntimeError,
     ) as e:

@@ -42,6 +42,8 @@ class EventConfig:
             raise ValueError(f"median_windows must be odd and positive, got {self.median_windows}")
         if not 0.0 < self.ema_alpha <= 1.0:
             raise ValueError(f"ema_alpha must be in (0, 1], got {self.ema_alpha}")
+        if not 0.0 <= self.min_duration < float("inf"):
+            raise ValueError(f"min_duration must be a finite number of seconds of at least 0, got {self.min_duration}")
 
     @property
     def release_threshold(self) -> float:

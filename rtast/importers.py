@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from rtast.checkpoints import ModelFile
+from rtast.checkpoints import ModelFile, ModelFileError, read_torch_file
 from rtast.fbank import DATASET_STATS, FrontendConfig
 from rtast.labels import AUDIOSET_NUM_CLASSES, default_labels
 from rtast.model import AST, ASTConfig
@@ -39,13 +39,17 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     if not path.is_file():
         raise CheckpointImportError(f"checkpoint {path} does not exist")
     if path.suffix == ".safetensors":
+        from safetensors import SafetensorError
         from safetensors.torch import load_file
 
-        return load_file(path)
+        try:
+            return load_file(path)
+        except (SafetensorError, OSError) as e:
+            raise CheckpointImportError(f"checkpoint {path} is not a readable safetensors file ({e})") from e
     try:
-        sd = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # corrupt archives and pickles with code raise many types
-        raise CheckpointImportError(f"cannot read {path} as a state dict (only plain tensors load safely): {e}") from e
+        sd = read_torch_file(path, "checkpoint")
+    except ModelFileError as e:
+        raise CheckpointImportError(str(e)) from e
     if isinstance(sd, dict) and isinstance(sd.get("model"), dict):  # DeiT and training checkpoints
         sd = sd["model"]
     if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
@@ -60,6 +64,17 @@ def frontend_for(input_tdim: int, num_mel_bins: int = 128) -> FrontendConfig:
     return FrontendConfig(
         num_mel_bins=num_mel_bins, target_length=input_tdim, window_seconds=seconds, mean=mean, std=std
     )
+
+
+def _check_shapes(sd: dict[str, torch.Tensor], dims: dict[str, int], what: str = "checkpoint") -> None:
+    """Raise CheckpointImportError unless each key exists with that many dimensions."""
+    for key, ndim in dims.items():
+        if key not in sd:
+            raise CheckpointImportError(f"{what} is incomplete: weight {key!r} is missing")
+        if sd[key].ndim != ndim:
+            raise CheckpointImportError(
+                f"{what} weight {key!r} has shape {tuple(sd[key].shape)}; expected {ndim} dimensions"
+            )
 
 
 def _count_blocks(sd: dict[str, torch.Tensor], pattern: str) -> int:
@@ -99,6 +114,15 @@ def convert_official(
     sd = {k.removeprefix("module."): v for k, v in sd.items()}
     if "v.pos_embed" not in sd or "mlp_head.1.weight" not in sd:
         raise CheckpointImportError("not an official AST checkpoint: v.pos_embed or mlp_head.1.weight is missing")
+    _check_shapes(
+        sd,
+        {
+            "v.pos_embed": 3,  # (1, tokens, D)
+            "v.patch_embed.proj.weight": 4,  # (D, 1, p, p)
+            "v.blocks.0.mlp.fc1.weight": 2,
+            "mlp_head.1.weight": 2,
+        },
+    )
     D = sd["v.pos_embed"].shape[-1]
     patch = sd["v.patch_embed.proj.weight"].shape[-1]
     num_patches = sd["v.pos_embed"].shape[1] - 2
@@ -284,13 +308,16 @@ def import_checkpoint(
                 )
             raise CheckpointImportError(f"{src}: unrecognised checkpoint layout (keys like {list(sd)[:3]})")
         guessed = _strides_from_name(src.name) or (10, 10)
-        config, state = convert_official(
-            sd,
-            fstride=fstride or guessed[0],
-            tstride=tstride or guessed[1],
-            input_tdim=input_tdim,
-            num_heads=num_heads,
-        )
+        try:
+            config, state = convert_official(
+                sd,
+                fstride=fstride or guessed[0],
+                tstride=tstride or guessed[1],
+                input_tdim=input_tdim,
+                num_heads=num_heads,
+            )
+        except CheckpointImportError as e:
+            raise CheckpointImportError(f"{src}: {e}") from e
         model_file = ModelFile(
             config,
             frontend_for(config.input_tdim, config.num_mel_bins),
@@ -323,6 +350,11 @@ def deit_init_state_dict(
     """
     if kernel not in ("sum", "mean"):
         raise ValueError(f"kernel mode {kernel!r} not supported; choose 'sum' or 'mean'")
+    _check_shapes(
+        deit,
+        {"pos_embed": 3, "cls_token": 3, "patch_embed.proj.weight": 4, "patch_embed.proj.bias": 1},
+        "DeiT state dict",
+    )
     D = deit["pos_embed"].shape[-1]
     if D != config.embed_dim:
         raise CheckpointImportError(f"DeiT width {D} does not match the model's embed_dim {config.embed_dim}")

@@ -31,6 +31,8 @@ def read_labels(path: str | Path) -> list[str]:
         lines = path.read_text("utf-8").splitlines()
     except OSError as e:
         raise ValueError(f"cannot read label file {path}: {e.strerror}") from e
+    except UnicodeDecodeError as e:
+        raise ValueError(f"label file {path} is not UTF-8 text (byte {e.start}: {e.reason})") from e
     if lines and "display_name" in lines[0]:
         return _read_label_csv(lines, str(path))
     names = [line.strip() for line in lines if line.strip()]

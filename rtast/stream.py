@@ -8,6 +8,8 @@ counts the others as skipped. Nothing queues without bound: the ring buffer has 
 
 from __future__ import annotations
 
+import math
+import signal
 import threading
 import time
 from collections import deque
@@ -37,9 +39,9 @@ class ListenConfig:
     batch_size: int = 8  # windows per engine call when nothing is skipped (file sources)
 
     def __post_init__(self) -> None:
-        if self.hop_seconds <= 0:
-            raise ValueError(f"hop must be positive seconds, got {self.hop_seconds}")
-        if self.max_seconds is not None and self.max_seconds <= 0:
+        if not 0 < self.hop_seconds < math.inf:  # also refuses NaN
+            raise ValueError(f"hop must be a finite number of seconds above 0, got {self.hop_seconds}")
+        if self.max_seconds is not None and not self.max_seconds > 0:
             raise ValueError(f"duration must be positive seconds, got {self.max_seconds}")
 
 
@@ -60,8 +62,9 @@ class StreamStats:
     processing_seconds: float = 0.0  # worker time spent on frontend + engine + events
     wall_seconds: float = 0.0
     latencies: deque = field(default_factory=lambda: deque(maxlen=LATENCY_HISTORY))
-    stopped_by: str = ""  # end of input | duration reached | stop requested | device lost
+    stopped_by: str = ""  # end of input | duration reached | stop requested | device lost | interrupted ...
     started_at: float = 0.0  # Unix time when capture started: stream time 0
+    stop_signal: int = 0  # the signal that stopped the run (0: none); the exit status is 128 + it
 
     @property
     def audio_seconds(self) -> float:
@@ -201,41 +204,62 @@ class Listener:
             sink.event(event)
 
 
-def run_all_until_interrupted(listeners: list[Listener]) -> list[StreamStats]:
-    """Run each listener on its own worker thread; Ctrl-C stops them all cleanly.
+STOP_SIGNALS = {signal.SIGINT: "interrupted (Ctrl-C)", signal.SIGTERM: "terminated (SIGTERM)"}
 
-    The first worker error is re-raised here after every worker has stopped.
+
+def run_all_until_interrupted(listeners: list[Listener]) -> list[StreamStats]:
+    """Run each listener on its own worker thread; SIGINT or SIGTERM stops them all cleanly.
+
+    A stopping signal only sets the stop flag, so every worker closes its open events and the
+    stats say which signal it was (``StreamStats.signal``). The first worker error is re-raised
+    here after every worker has stopped.
     """
     stop = threading.Event()
     errors: list[BaseException] = []
+    caught: list[int] = []
 
-    def work(listener: Listener) -> None:
+    def work(listener: Listener, done: threading.Event) -> None:
         try:
             listener.run(stop)
         except BaseException as e:  # handed to the main thread, which reports it
             errors.append(e)
             stop.set()  # one stream failing ends the run for all
+        finally:
+            done.set()
 
+    def on_signal(signum: int, frame) -> None:
+        caught.append(signum)
+        stop.set()
+
+    done = [threading.Event() for _ in listeners]
     workers = [
-        threading.Thread(target=work, args=(x,), name=f"rtast-worker-{i}", daemon=True) for i, x in enumerate(listeners)
+        threading.Thread(target=work, args=(x, d), name=f"rtast-worker-{i}", daemon=True)
+        for i, (x, d) in enumerate(zip(listeners, done, strict=True))
     ]
-    for w in workers:
-        w.start()
+    # Handlers instead of KeyboardInterrupt: an exception landing in Thread.join can make it return
+    # at once (CPython 3.11), and the process then exits under a running worker (SIGABRT from torch).
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        # A signal the parent chose to ignore (``cmd &`` in a script ignores SIGINT) stays ignored.
+        previous = {s: signal.signal(s, on_signal) for s in STOP_SIGNALS if signal.getsignal(s) != signal.SIG_IGN}
     try:
         for w in workers:
-            while w.is_alive():
-                w.join(0.2)
-    except KeyboardInterrupt:
-        stop.set()
-        for w in workers:
-            w.join()
+            w.start()
+        for d in done:
+            while not d.wait(0.2):
+                pass
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    if caught:
         for x in listeners:
-            x.stats.stopped_by = "interrupted (Ctrl-C)"
+            x.stats.stopped_by = STOP_SIGNALS[caught[0]]
+            x.stats.stop_signal = caught[0]
     if errors:
         raise errors[0]
     return [x.stats for x in listeners]
 
 
 def run_until_interrupted(listener: Listener) -> StreamStats:
-    """Run ``listener`` on a worker thread; Ctrl-C stops it cleanly. Worker errors are re-raised here."""
+    """Run ``listener`` on a worker thread; SIGINT/SIGTERM stop it cleanly. Worker errors are re-raised here."""
     return run_all_until_interrupted([listener])[0]

@@ -6,6 +6,7 @@ window, reduced to scores per file. Memory stays bounded by one window and one b
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,8 +36,8 @@ class TagConfig:
     def __post_init__(self) -> None:
         if self.reduce not in REDUCTIONS:
             raise ValueError(f"reduce {self.reduce!r} not supported; choose one of {REDUCTIONS}")
-        if self.hop_seconds is not None and self.hop_seconds <= 0:
-            raise ValueError(f"hop must be positive seconds, got {self.hop_seconds}")
+        if self.hop_seconds is not None and not 0 < self.hop_seconds < math.inf:  # also refuses NaN
+            raise ValueError(f"hop must be a finite number of seconds above 0, got {self.hop_seconds}")
         if self.top_k < 1 or self.batch_size < 1:
             raise ValueError("top_k and batch_size must be at least 1")
 

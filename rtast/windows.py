@@ -59,8 +59,9 @@ class FrameWindows:
         while self._next_end <= self.total:
             out.append(self._take(self._next_end))
             self._next_end += self.hop
-        # Keep what later windows (and the final tail window) may still need.
-        keep_from = max(0, self._emitted_end - self.window) // self.config.frame_shift
+        # Keep only what later windows (and the final tail window) may still need: every one of them
+        # starts at or after total - window, so a hop longer than the window never piles frames up.
+        keep_from = max(0, self.total - self.window) // self.config.frame_shift
         drop = keep_from - self._first_frame
         if drop > 0:
             self._frames = self._frames[drop:]

@@ -81,7 +81,7 @@ def test_usage_errors(tmp_path, speech_wav):
     for args, message in [
         (["tag", "--model", str(tmp_path / "nope.pt"), str(speech_wav)], "does not exist"),
         (["tag", "--model", str(speech_wav), str(speech_wav)], "not an rtast model file"),
-        (["tag", "--hop", "-1", "--model", str(tmp_path / "nope.pt"), str(speech_wav)], "does not exist"),
+        (["tag", "--hop", "-1", "--model", str(tmp_path / "nope.pt"), str(speech_wav)], "argument --hop"),
     ]:
         proc = rtast(*args)
         assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr

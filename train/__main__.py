@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from rtast.paths import check_writable_dir, check_writable_file
+
 DATA_HELP = """data layouts:
   --layout manifest --train-manifest train.json --eval-manifest eval.json --label-csv labels.csv
   --layout esc50 --root ESC-50-master --fold 1          (train on the other four folds)
@@ -71,6 +73,7 @@ def load_specs(args: argparse.Namespace, window_seconds: float = 10.0):
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
+    from rtast.devices import check_device
     from train.loop import train
     from train.metrics import per_class_table
     from train.recipes import recipe
@@ -109,8 +112,21 @@ def cmd_fit(args: argparse.Namespace) -> int:
         overrides["target_length"] = args.target_length
     if args.window_seconds is not None:
         overrides["window_seconds"] = args.window_seconds
+    if args.device is not None:
+        check_device(args.device)
+    check_writable_dir(args.out, "--out")
     config = recipe(args.recipe, **overrides)
     train_spec, eval_spec = load_specs(args, config.window_seconds)
+    if len(train_spec.labels) < 2:
+        if not train_spec.multilabel:
+            raise ValueError(
+                f"{train_spec.name} has {len(train_spec.labels)} class; single-label training needs at least two"
+            )
+        print(
+            f"python -m train fit: note: one class ({train_spec.labels[0]}); mAUC and d' are undefined (nan) "
+            "while the evaluation data holds only positives or only negatives",
+            file=sys.stderr,
+        )
     print(
         f"training on {train_spec.name}: {len(train_spec.clips)} clips, {len(train_spec.labels)} classes; "
         f"evaluating on {eval_spec.name if eval_spec else 'nothing'}",
@@ -139,6 +155,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from train.metrics import evaluate, per_class_table
     from train.recipes import TrainConfig
 
+    if args.json:
+        check_writable_file(args.json, "--json")
     files = [load_model_file(m) for m in args.model]
     frontend = files[0].frontend
     if any(f.frontend != frontend or f.labels != files[0].labels for f in files[1:]):
@@ -316,6 +334,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def one_line(error: BaseException) -> str:
+    """The message of ``error``; for one re-raised from a DataLoader worker, without the worker's traceback."""
+    text = str(error)
+    if "Original Traceback" in text:  # torch re-raises worker errors with the whole traceback as message
+        last = text.strip().splitlines()[-1]
+        name, sep, message = last.partition(": ")
+        return message if sep and name.endswith(type(error).__name__) else last
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -328,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (ValueError, AudioFileError, ModelFileError, FileNotFoundError) as e:
-        print(f"python -m train {args.command}: error: {e}", file=sys.stderr)
+        print(f"python -m train {args.command}: error: {one_line(e)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"python -m train {args.command}: interrupted; resume with --resume", file=sys.stderr)

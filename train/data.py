@@ -78,10 +78,13 @@ def _require_dir(path: Path, what: str) -> None:
 def _read_csv(path: Path, columns: Iterable[str], what: str, delimiter: str = ",") -> list[dict[str, str]]:
     """Rows of a CSV (or TSV) file that must have ``columns`` in its header."""
     _require_file(path, what)
-    with path.open(newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f, delimiter=delimiter)
-        rows = list(reader)
-        header = reader.fieldnames or []
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f, delimiter=delimiter)
+            rows = list(reader)
+            header = reader.fieldnames or []
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{what} {path} is not UTF-8 text (byte {e.start}: {e.reason})") from e
     missing = [c for c in columns if c not in header]
     if missing:
         raise ValueError(f"{what} {path}: missing column(s) {', '.join(missing)}; header is {','.join(header)}")

@@ -21,8 +21,9 @@ import torch.distributed as dist
 from torch.utils.data import DataLoader, Sampler
 from tqdm import tqdm
 
-from rtast.checkpoints import ModelFile, load_model_file, save_model_file
+from rtast.checkpoints import ModelFile, ModelFileError, load_model_file, read_torch_file, save_model_file
 from rtast.cpu import native_bf16
+from rtast.devices import check_device
 from rtast.fbank import FrontendConfig, fbank_from_config, normalize, pad_or_cut
 from rtast.importers import deit_init_state_dict, read_state_dict
 from rtast.model import AST, preset
@@ -309,6 +310,8 @@ def train(
 ) -> RunResult:
     """Train, evaluate each epoch, and write out_dir/{best,final,averaged}.pt, last_checkpoint.pt, metrics.jsonl."""
     d = init_distributed()
+    if device is not None:
+        check_device(device)
     dev = torch.device(device or (f"cuda:{d.local_rank}" if torch.cuda.is_available() else "cpu"))
     torch.manual_seed(config.seed)
     if config.precision == "auto":
@@ -351,11 +354,18 @@ def train(
     averaged_state: dict | None = None
     checkpoint = out_dir / "last_checkpoint.pt"
     if resume and checkpoint.exists():
-        ck = torch.load(checkpoint, map_location="cpu", weights_only=True)
-        trained.load_state_dict(ck["model"])
-        optimizer.load_state_dict(ck["optimizer"])
-        start_epoch, step, best_metric, best_epoch = ck["epoch"] + 1, ck["step"], ck["best_metric"], ck["best_epoch"]
-        averaged_state = ck.get("averaged")
+        ck = read_torch_file(checkpoint, "checkpoint")
+        try:
+            trained.load_state_dict(ck["model"])
+            optimizer.load_state_dict(ck["optimizer"])
+            start_epoch, step = ck["epoch"] + 1, ck["step"]
+            best_metric, best_epoch = ck["best_metric"], ck["best_epoch"]
+            averaged_state = ck.get("averaged")
+        except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as e:
+            raise ModelFileError(
+                f"checkpoint {checkpoint} does not fit this run ({type(e).__name__}: {str(e).splitlines()[0]}); "
+                "delete it to start afresh"
+            ) from e
         if d.main:
             print(f"resumed from {checkpoint} after epoch {ck['epoch'] + 1}")
 
