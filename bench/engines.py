@@ -1,5 +1,9 @@
 """Engine backends against each other and against transformers' eager AST, in one run.
 
+onnx-int8 is ONNX Runtime's dynamic int8 (weights int8, activations quantised per call);
+onnx-int8-qdq is the static int8 Q/DQ graph TensorRT builds from, calibrated on real windows
+(tests/data/fbank_reference.npz), run by ONNX Runtime on the CPU.
+
 Base AST (768-dim, 12 blocks, 1024 frames, stride 10: 1214 tokens), random weights. For each
 backend: latency at batch 1 (median of --repeat calls) and throughput at larger batches
 (windows per second). Ratios are relative to transformers' ASTForAudioClassification fp32
@@ -21,6 +25,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import machine  # noqa: E402
+from bench.gpu_check import reference_windows  # noqa: E402
 from engines.build import build_engine, load_engine  # noqa: E402
 from rtast.checkpoints import ModelFile, save_model_file  # noqa: E402
 from rtast.fbank import FrontendConfig  # noqa: E402
@@ -32,6 +37,7 @@ CPU_BACKENDS = [
     ("torch", "bf16"),
     ("onnx", "fp32"),
     ("onnx", "int8"),
+    ("onnx", "int8-qdq"),
     ("aoti", "fp32"),
     ("aoti", "bf16"),
 ]
@@ -102,16 +108,19 @@ def main() -> None:
     hf.cpu()
     backends = CUDA_BACKENDS if args.device.startswith("cuda") else CPU_BACKENDS
     if args.backends:
-        backends = [tuple(b.split("-")) for b in args.backends]
+        backends = [tuple(b.split("-", 1)) for b in args.backends]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.pt"
         save_model_file(path, ModelFile(config, FrontendConfig(), audioset_labels(), model.state_dict()))
         for backend, precision in backends:
             name = f"{backend}-{precision}"
+            calibration = None
+            if precision == "int8-qdq":  # static Q/DQ: the onnx backend's int8, calibrated on real windows
+                precision, calibration = "int8", reference_windows(FrontendConfig(), 32)
             try:
                 t0 = time.perf_counter()
                 engine_path, _ = build_engine(
-                    path, backend, precision, max(args.batches), Path(tmp) / name, args.device
+                    path, backend, precision, max(args.batches), Path(tmp) / name, args.device, calibration
                 )
                 build_s = time.perf_counter() - t0
                 engine, _ = load_engine(engine_path, args.device)

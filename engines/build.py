@@ -17,14 +17,18 @@ from rtast.paths import check_writable_file
 
 BACKENDS = ("torch", "aoti", "onnx", "tensorrt")
 EXTENSIONS = {"torch": ".pt", "aoti": ".pt2", "onnx": ".onnx", "tensorrt": ".plan"}
+TENSORRT_PRECISIONS = ("fp32", "fp16", "int8")
 
 
 def tensorrt_available() -> bool:
+    """TensorRT in the supported range, and a CUDA GPU."""
+    from engines.tensorrt_backend import import_tensorrt
+
     try:
-        import tensorrt  # noqa: F401
-    except ImportError:
+        import_tensorrt()
+    except RuntimeError:
         return False
-    return torch.cuda.is_available()
+    return True
 
 
 def best_backend(device: str) -> tuple[str, str]:
@@ -66,8 +70,14 @@ def build_engine(
     output: str | Path | None = None,
     device: str = "cpu",
     calibration: torch.Tensor | None = None,
+    prepare_only: bool = False,
 ) -> tuple[Path, EngineMetadata]:
-    """Build an engine for ``model_path``; returns its path and metadata (also written beside it)."""
+    """Build an engine for ``model_path``; returns its path and metadata (also written beside it).
+
+    ``calibration`` (real-audio windows) selects static int8 Q/DQ for onnx int8 and is required for
+    tensorrt int8. ``prepare_only`` (tensorrt) writes the TensorRT-ready ONNX graph, runnable by the
+    onnx backend, and stops before TensorRT: it needs neither TensorRT nor a GPU.
+    """
     model_path = Path(model_path)
     check_device(device)
     if max_batch < 1:
@@ -79,9 +89,21 @@ def build_engine(
     if backend not in BACKENDS:
         raise ValueError(f"backend {backend!r} not supported; choose one of {BACKENDS} or auto")
     precision = precision or "fp32"
+    if prepare_only and backend != "tensorrt":
+        raise ValueError("--prepare-only is for --backend tensorrt (the TensorRT-ready ONNX graph)")
     out = Path(output) if output else default_output(model_path, backend, precision)
     if backend == "aoti" and out.suffix != ".pt2":
         out = out.with_name(out.name + ".pt2")  # AOTInductor packages must end in .pt2
+    if prepare_only:
+        out = out.with_suffix(".onnx")
+    if backend == "tensorrt":
+        if precision not in TENSORRT_PRECISIONS:
+            raise ValueError(f"precision {precision!r} not supported by tensorrt; choose one of {TENSORRT_PRECISIONS}")
+        if not prepare_only:
+            from engines.tensorrt_backend import import_tensorrt
+
+            import_tensorrt()  # fail before the slow export when TensorRT is missing or unsupported
+            device = device if device.startswith("cuda") else "cuda"  # recorded, so the GPU check applies
     check_writable_file(out, "engine file")  # before a build that can take minutes
     meta = EngineMetadata(
         backend=backend,
@@ -107,26 +129,49 @@ def build_engine(
 
         compile_aoti(model, out, max_batch, device, precision)
     elif backend == "onnx":
-        from engines.onnx_backend import export_onnx, quantize_int8
+        from engines.onnx_backend import embed_metadata
 
         if precision not in ("fp32", "int8"):
-            raise ValueError("the onnx backend builds fp32 (or int8 dynamic quantisation for CPUs)")
-        fp32 = out if precision == "fp32" else out.with_name(out.stem + ".fp32.onnx")
-        export_onnx(model, fp32, max_batch, {"rtast": meta.to_json()})
-        if precision == "int8":
-            quantize_int8(fp32, out)
-            fp32.unlink()
+            raise ValueError("the onnx backend builds fp32 or int8 (static Q/DQ with --calibration, else dynamic)")
+        meta = replace(meta, recipe=_build_onnx(model, out, precision, max_batch, calibration))
+        embed_metadata(out, {"rtast": meta.to_json()})
     else:
-        from engines.onnx_backend import export_onnx
-        from engines.tensorrt_backend import build_tensorrt, import_tensorrt
+        from engines.onnx_backend import embed_metadata
+        from engines.tensorrt_prepare import prepare_onnx
 
-        import_tensorrt()  # fail before the slow export when TensorRT is missing
-        onnx_path = out.with_suffix(".onnx")
-        export_onnx(model, onnx_path, max_batch)
-        build_tensorrt(onnx_path, out, max_batch, precision, calibration, timing_cache=out.with_suffix(".cache"))
-        meta = replace(meta, device_name=device_name("cuda" if not device.startswith("cuda") else device))
+        onnx_path = out if prepare_only else out.with_suffix(".onnx")
+        recipe = prepare_onnx(model, onnx_path, precision, max_batch, calibration)
+        if prepare_only:
+            meta = replace(meta, backend="onnx", recipe=f"TensorRT-ready (strongly typed): {recipe}")
+            embed_metadata(out, {"rtast": meta.to_json()})
+        else:
+            from engines.tensorrt_backend import build_tensorrt, timing_cache_path
+
+            cache = timing_cache_path(out, meta.source_sha256, meta.versions["tensorrt"])
+            build_tensorrt(onnx_path, out, max_batch, precision, cache, device)
+            meta = replace(meta, recipe=recipe)
     write_metadata(out, meta)
     return out, meta
+
+
+def _build_onnx(model, out: Path, precision: str, max_batch: int, calibration: torch.Tensor | None) -> str:
+    """The onnx backend's graph at ``out``; returns its recipe. int8 is static Q/DQ when calibrated."""
+    from engines.onnx_backend import export_onnx, quantize_int8
+
+    if precision == "int8" and calibration is not None:
+        from engines.tensorrt_prepare import prepare_onnx
+
+        return prepare_onnx(model, out, "int8", max_batch, calibration)
+    if precision == "fp32":
+        export_onnx(model, out, max_batch)
+        return "fp32"
+    fp32 = out.with_name(out.stem + ".fp32.onnx")
+    try:
+        export_onnx(model, fp32, max_batch)
+        quantize_int8(fp32, out)
+    finally:
+        fp32.unlink(missing_ok=True)
+    return "int8 dynamic (weights int8, activations quantised per call; onnxruntime)"
 
 
 def load_engine(path: str | Path, device: str | None = None, model_path: str | Path | None = None):

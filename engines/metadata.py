@@ -6,6 +6,8 @@ also carry it inside the graph's metadata.
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import json
 import time
 from dataclasses import asdict, dataclass, field
@@ -26,16 +28,29 @@ class EngineError(ValueError):
     """An engine file that is missing, stale or does not fit this machine; the message says why."""
 
 
+@functools.lru_cache(maxsize=1)
+def tensorrt_version() -> str:
+    """tensorrt.__version__ ("" when absent): the distribution is tensorrt-cu12/-cu13, not "tensorrt"."""
+    if importlib.util.find_spec("tensorrt") is None:
+        return ""
+    try:
+        import tensorrt
+    except (ImportError, OSError):  # bindings without their libraries
+        return ""
+    return str(getattr(tensorrt, "__version__", ""))
+
+
 def library_versions() -> dict[str, str]:
     """Installed versions of every library an engine may depend on ("" when absent)."""
     out = {"rtast": __version__, "torch": torch.__version__}
-    for name in ("onnx", "onnxruntime", "onnxruntime-gpu", "tensorrt"):
+    for name in ("onnx", "onnxruntime", "onnxruntime-gpu"):
         try:
             out[name] = pkg_metadata.version(name)
         except pkg_metadata.PackageNotFoundError:
             out[name] = ""
     if not out["onnxruntime"] and out["onnxruntime-gpu"]:
         out["onnxruntime"] = out["onnxruntime-gpu"]
+    out["tensorrt"] = tensorrt_version()
     return out
 
 
@@ -63,6 +78,7 @@ class EngineMetadata:
     created: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%S%z"))
     input_name: str = "features"
     output_name: str = "scores"
+    recipe: str = ""  # how the precision was applied, e.g. "int8 static Q/DQ, calibrated on 64 windows"
 
     @property
     def frontend_config(self) -> FrontendConfig:

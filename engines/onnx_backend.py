@@ -25,7 +25,7 @@ def _require(module: str):
 
 def export_onnx(model: AST, path: str | Path, max_batch: int, metadata: dict | None = None) -> Path:
     """Write ``path`` (.onnx) with a dynamic batch dimension; checked with onnx.checker."""
-    onnx = _require("onnx")
+    _require("onnx")
     _require("onnxscript")
     path = Path(path)
     wrapper = ScoringModel(model).eval()
@@ -42,13 +42,21 @@ def export_onnx(model: AST, path: str | Path, max_batch: int, metadata: dict | N
         verbose=False,
     )
     program.save(str(path), external_data=False)
+    return embed_metadata(path, metadata or {})
+
+
+def embed_metadata(path: str | Path, metadata: dict) -> Path:
+    """Store ``metadata`` in the graph's metadata_props (replacing equal keys); checked with onnx.checker."""
+    onnx = _require("onnx")
     proto = onnx.load(str(path))
-    for key, value in (metadata or {}).items():
+    kept = [(p.key, p.value) for p in proto.metadata_props if p.key not in metadata]
+    del proto.metadata_props[:]
+    for key, value in kept + list(metadata.items()):
         entry = proto.metadata_props.add()
         entry.key, entry.value = key, value if isinstance(value, str) else json.dumps(value)
     onnx.checker.check_model(proto)
     onnx.save(proto, str(path))
-    return path
+    return Path(path)
 
 
 def quantize_int8(src: str | Path, dst: str | Path) -> Path:

@@ -58,9 +58,17 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+def _model_path(model: str | None) -> str | None:
+    """A local model path, or the converted model file of a hub id (fetched if needed)."""
+    from rtast.hub import resolve_model
+
+    return None if model is None else str(resolve_model(model))
+
+
 def _load_model_file(model: str | None):
     from rtast.checkpoints import default_model_path, load_model_file
 
+    model = _model_path(model)
     if model is None:
         path = default_model_path()
         if path is None:
@@ -77,7 +85,8 @@ def _load_inference(args: argparse.Namespace):
     if getattr(args, "engine", None):
         from engines.build import load_engine
 
-        engine, meta = load_engine(args.engine, device=getattr(args, "device_type", None), model_path=args.model)
+        model_path = _model_path(args.model)
+        engine, meta = load_engine(args.engine, device=getattr(args, "device_type", None), model_path=model_path)
         return engine, meta.frontend_config, meta.labels, meta.multilabel, f"engine {args.engine} ({engine.name})"
     from engines import TorchEngine
 
@@ -96,13 +105,44 @@ def _format_top(pairs: list[tuple[str, float]]) -> str:
     return "  ".join(f"{label} {score:.3f}" for label, score in pairs)
 
 
+def _open_event_log(args: argparse.Namespace, source: str = "", header: bool = True):
+    """The --events log (None without --events); refuses unwritable paths before any audio is read."""
+    from rtast.sinks import EventLog
+
+    if not args.events:
+        return None
+    if args.events != "-":
+        check_writable_file(args.events, "--events")
+    return EventLog(args.events, source=source, fmt=args.events_format, header=header)
+
+
+def _check_tsv_names(args: argparse.Namespace, paths: list[str]) -> None:
+    """A TSV names files by base name (as DESED does): two inputs must not share one."""
+    from rtast.sinks import event_format, tsv_filename
+
+    if not args.events or event_format(args.events, args.events_format) != "tsv":
+        return
+    seen: dict[str, str] = {}
+    for path in paths:
+        name = tsv_filename(path)
+        if name in seen and seen[name] != path:
+            raise UserError(f"{seen[name]} and {path} share the name {name!r}, which the events TSV uses as filename")
+        seen[name] = path
+
+
 def cmd_tag(args: argparse.Namespace) -> int:
     from rtast.audiofile import AudioFileError
-    from rtast.tagging import TagConfig, Tagger, top_k
+    from rtast.tagging import TagConfig, Tagger, file_events, top_k
 
+    if args.events == "-" and args.json:
+        raise UserError("--json and --events - both write to stdout; write the events to a file (e.g. --events ev.tsv)")
+    _check_tsv_names(args, args.files)
     engine, frontend, labels, multilabel, _ = _load_inference(args)
     config = TagConfig(hop_seconds=args.hop, top_k=args.top_k, batch_size=args.batch_size, reduce=args.reduce)
     tagger = Tagger(engine, frontend, labels, multilabel, config)
+    event_config = _event_config(args)
+    out = sys.stderr if args.events == "-" else sys.stdout  # '-': stdout carries the events and nothing else
+    event_log = _open_event_log(args)
 
     def record(kind: str, path: str, scores, **fields) -> dict:
         return {
@@ -114,56 +154,65 @@ def cmd_tag(args: argparse.Namespace) -> int:
         }
 
     failures = 0
-    for path in args.files:
+    try:
+        for path in args.files:
 
-        def on_window(ws, path=path) -> None:
+            def on_window(ws, path=path) -> None:
+                if args.json:
+                    window = record("window", path, ws.scores, start=round(ws.t_start, 3), end=round(ws.t_end, 3))
+                    print(json.dumps(window), file=out)
+                elif args.windows:
+                    tops = _format_top(top_k(ws.scores, labels, config.top_k))
+                    print(f"  {ws.t_start:8.2f}-{ws.t_end:<8.2f} {tops}", file=out)
+                out.flush()
+
+            if not args.json:
+                print(path, file=out)
+            try:
+                result = tagger.tag_file(path, on_window)
+                events = None
+                if event_log is not None:
+                    event_log.source = path
+                    events = file_events(path, engine, frontend, labels, args.event_hop, event_config, event_log.event)
+            except AudioFileError as e:
+                failures += 1
+                print(f"rtast tag: error: {e}", file=sys.stderr)
+                continue
             if args.json:
-                print(json.dumps(record("window", path, ws.scores, start=round(ws.t_start, 3), end=round(ws.t_end, 3))))
-            elif args.windows:
-                print(f"  {ws.t_start:8.2f}-{ws.t_end:<8.2f} {_format_top(top_k(ws.scores, labels, config.top_k))}")
-            sys.stdout.flush()
-
-        if not args.json:
-            print(path)
-        try:
-            result = tagger.tag_file(path, on_window)
-        except AudioFileError as e:
-            failures += 1
-            print(f"rtast tag: error: {e}", file=sys.stderr)
-            continue
-        if args.json:
-            print(
-                json.dumps(
-                    record(
-                        "file",
-                        path,
-                        result.scores,
-                        duration=round(result.duration, 3),
-                        windows=result.num_windows,
-                        reduce=tagger.reduce,
-                    )
+                fields = {"duration": round(result.duration, 3), "windows": result.num_windows, "reduce": tagger.reduce}
+                if events is not None:
+                    fields["events"] = len(events)
+                print(json.dumps(record("file", path, result.scores, **fields)), file=out)
+            else:
+                print(
+                    f"  {result.duration:.2f} s, {result.num_windows} window(s), {tagger.reduce} over windows: "
+                    f"{_format_top(top_k(result.scores, labels, config.top_k))}",
+                    file=out,
                 )
-            )
-        else:
-            print(
-                f"  {result.duration:.2f} s, {result.num_windows} window(s), {tagger.reduce} over windows: "
-                f"{_format_top(top_k(result.scores, labels, config.top_k))}"
-            )
-        sys.stdout.flush()
+                if events is not None:
+                    listed = ", ".join(f"{e.label} {e.onset:.1f}-{e.offset:.1f}" for e in events[:10])
+                    more = f", ... ({len(events) - 10} more)" if len(events) > 10 else ""
+                    print(f"  {len(events)} event(s){': ' + listed + more if events else ''}", file=out)
+            out.flush()
+    finally:
+        if event_log is not None:
+            event_log.close()
     if failures:
         print(f"rtast tag: {failures} of {len(args.files)} file(s) could not be tagged", file=sys.stderr)
-    return 1 if failures else 0
+    return 1 if failures or (event_log is not None and event_log.pending) else 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     from rtast.checkpoints import save_model_file
+    from rtast.hub import fetch_hub_snapshot, is_hub_id
     from rtast.importers import import_checkpoint
     from rtast.labels import read_labels
 
     check_writable_file(args.output, "-o/--output")
     labels = read_labels(args.labels) if args.labels else None
+    src = fetch_hub_snapshot(args.src)[0] if is_hub_id(args.src) else args.src
     model_file = import_checkpoint(
-        args.src,
+        src,
         fstride=args.fstride,
         tstride=args.tstride,
         input_tdim=args.input_tdim,
@@ -219,13 +268,14 @@ def _print_summary(stats, prefix: str = "") -> None:
 def cmd_listen(args: argparse.Namespace) -> int:
     from rtast.audio import DeviceError, FileSource, MicrophoneSource
     from rtast.events import EventDetector
-    from rtast.sinks import EventLog, TerminalDisplay
+    from rtast.sinks import TerminalDisplay
     from rtast.stream import Listener, run_until_interrupted
 
     if args.realtime and not args.input:
         raise UserError("--realtime replays a file: use it with --input FILE")
     if args.stats_json:
         check_writable_file(args.stats_json, "--stats-json")
+    _check_tsv_names(args, args.input or [])
     if args.input and len(args.input) > 1:
         return _listen_many(args)
     args.input = args.input[0] if args.input else None
@@ -248,16 +298,20 @@ def cmd_listen(args: argparse.Namespace) -> int:
         no_window = gui_unavailable_reason()
         if no_window is not None:
             print(f"rtast listen: no window ({no_window}); running in the terminal", file=sys.stderr)
-    sinks = [] if args.quiet or no_window is None else [TerminalDisplay(labels, args.top_k)]
-    event_log = None
-    if args.events:
-        event_log = EventLog(args.events, source=str(args.input or ""))
+    display = sys.stderr if args.events == "-" else sys.stdout  # '-': stdout carries the events and nothing else
+    sinks = [] if args.quiet or no_window is None else [TerminalDisplay(labels, args.top_k, stream=display)]
+    event_log = _open_event_log(args, source=str(args.input or ""))
+    if event_log is not None:
         sinks.append(event_log)
     print(
         f"rtast listen: {source.description}; {model_name}; hop {config.hop_seconds:g} s; "
         + ("Ctrl-C stops" if no_window else "close the window (or Ctrl-C) to stop"),
         file=sys.stderr,
     )
+    if any(isinstance(sink, TerminalDisplay) for sink in sinks):
+        from rtast.sinks import TIMING_LEGEND
+
+        print(f"rtast listen: {TIMING_LEGEND}", file=sys.stderr)
     if no_window is None:
         from apps.live.app import run_gui
         from apps.live.inputs import InputChoice
@@ -310,11 +364,19 @@ def cmd_listen(args: argparse.Namespace) -> int:
 def cmd_build_engine(args: argparse.Namespace) -> int:
     from engines.build import build_engine
 
+    args.model = _model_path(args.model)
     calibration = None
     if args.calibration:
         calibration = _calibration_windows(args.model, args.calibration)
     path, meta = build_engine(
-        args.model, args.backend, args.precision, args.max_batch, args.output, args.device, calibration
+        args.model,
+        args.backend,
+        args.precision,
+        args.max_batch,
+        args.output,
+        args.device,
+        calibration,
+        prepare_only=args.prepare_only,
     )
     print(
         f"wrote {path} ({meta.backend}, {meta.precision}, batch 1-{meta.max_batch}, {meta.device_name}) and {path}.json"
@@ -339,7 +401,7 @@ def cmd_export_triton(args: argparse.Namespace) -> int:
     from engines.triton import export_triton
 
     folder = export_triton(
-        args.model,
+        _model_path(args.model),
         args.output,
         args.name,
         args.backend,
@@ -355,15 +417,20 @@ def cmd_export_triton(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stream_configs(args: argparse.Namespace):
-    """(ListenConfig, EventConfig) from listen's flags."""
+def _event_config(args: argparse.Namespace):
+    """EventConfig from the event flags shared by tag and listen."""
     from rtast.events import EventConfig
-    from rtast.stream import ListenConfig
 
-    event_config = EventConfig(
+    return EventConfig(
         threshold=args.threshold, release=args.release, smoothing=args.smoothing, min_duration=args.min_duration
     )
-    return ListenConfig(hop_seconds=args.hop, max_seconds=args.duration), event_config
+
+
+def _stream_configs(args: argparse.Namespace):
+    """(ListenConfig, EventConfig) from listen's flags."""
+    from rtast.stream import ListenConfig
+
+    return ListenConfig(hop_seconds=args.hop, max_seconds=args.duration), _event_config(args)
 
 
 def _listen_many(args: argparse.Namespace) -> int:
@@ -371,17 +438,19 @@ def _listen_many(args: argparse.Namespace) -> int:
     from engines.batching import BatchingEngine
     from rtast.audio import FileSource
     from rtast.events import EventDetector
-    from rtast.sinks import EventLog, TerminalDisplay
+    from rtast.sinks import TerminalDisplay
     from rtast.stream import Listener, run_all_until_interrupted
 
     engine, frontend, labels, _, model_name = _load_inference(args)
     config, event_config = _stream_configs(args)
     batched = BatchingEngine(engine, max_batch=max(2, len(args.input)))
     listeners, sinks = [], []
+    display = sys.stderr if args.events == "-" else sys.stdout
     for i, path in enumerate(args.input):
-        stream_sinks = [] if args.quiet else [TerminalDisplay(labels, args.top_k, prefix=f"#{i + 1} ")]
-        if args.events:
-            stream_sinks.append(EventLog(args.events, source=path))
+        stream_sinks = [] if args.quiet else [TerminalDisplay(labels, args.top_k, stream=display, prefix=f"#{i + 1} ")]
+        event_log = _open_event_log(args, source=path, header=i == 0)  # one TSV header for all streams
+        if event_log is not None:
+            stream_sinks.append(event_log)
         sinks += stream_sinks
         detector = EventDetector(labels, config.hop_seconds, event_config)
         listeners.append(
@@ -455,6 +524,38 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from rtast.evaluate import evaluate, format_report, read_durations_tsv, read_events_tsv
+
+    truth = read_events_tsv(args.truth, "truth")
+    estimated = read_events_tsv(args.events, "events")
+    durations = read_durations_tsv(args.durations) if args.durations else None
+    report = evaluate(truth, estimated, durations, args.collar, args.offset_fraction, args.segment)
+    if report["ignored_files"]:
+        print(
+            f"rtast evaluate: {len(report['ignored_files'])} file(s) of the events table are not in the truth "
+            f"table and were not scored (e.g. {report['ignored_files'][0]})",
+            file=sys.stderr,
+        )
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from rtast.hub import describe_known_models
+
+    models = describe_known_models()
+    if args.json:
+        print(json.dumps(models, indent=2))
+        return 0
+    print(f"{'name':<42} {'cached':>9}  what / address")
+    for m in models:
+        size = "-" if m["cached_bytes"] is None else f"{m['cached_bytes'] / 1e6:.0f} MB"
+        print(f"{m['name']:<42} {size:>9}  {m['what']}\n{'':<54}{m['address']}")
+    print("\nUse a hub name wherever a model is taken, e.g. rtast tag --model MIT/ast-finetuned-audioset-10-10-0.4593")
+    return 0
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     model_file = _load_model_file(args.model)
     c, f = model_file.model_config, model_file.frontend
@@ -473,6 +574,39 @@ def cmd_info(args: argparse.Namespace) -> int:
         )
     )
     return 0
+
+
+def _add_event_flags(parser: argparse.ArgumentParser) -> None:
+    """The event log and detector flags, the same for tag and listen."""
+    parser.add_argument(
+        "--events",
+        metavar="FILE",
+        help="append events to FILE, flushed per event: DCASE/DESED TSV (filename onset offset event_label) "
+        "if FILE ends in .tsv, else JSON lines; '-' for stdout, which then carries nothing else",
+    )
+    parser.add_argument(
+        "--events-format",
+        choices=["auto", "jsonl", "tsv"],
+        default="auto",
+        help="event file format (default: auto, by the file name; JSON lines for '-')",
+    )
+    parser.add_argument("--threshold", type=finite_float, default=0.5, help="score that starts an event (default: 0.5)")
+    parser.add_argument(
+        "--release", type=finite_float, default=None, help="score below which an event ends (default: 0.8 x threshold)"
+    )
+    parser.add_argument(
+        "--smoothing",
+        choices=["median", "ema", "none"],
+        default="median",
+        help="per-class score smoothing over windows (default: median of 3)",
+    )
+    parser.add_argument(
+        "--min-duration",
+        type=non_negative_float,
+        default=0.0,
+        metavar="SECONDS",
+        help="report events only once they have lasted this long (default: 0)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -494,8 +628,8 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("files", nargs="+", metavar="FILE", help="audio files (WAV, FLAC, OGG, MP3, ...)")
     tag.add_argument(
         "--model",
-        help="rtast model file (default: the model shipped with rtast); with --engine, "
-        "the model the engine must have been built from",
+        help="rtast model file or hub id (org/name[@revision], see `rtast models`; default: the model shipped "
+        "with rtast); with --engine, the model the engine must have been built from",
     )
     tag.add_argument("--engine", help="engine file from `rtast build-engine` (instead of running the model eagerly)")
     tag.add_argument(
@@ -519,6 +653,14 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="how window scores become file scores (default: max for multi-label models, else mean)",
     )
+    _add_event_flags(tag)
+    tag.add_argument(
+        "--event-hop",
+        type=positive_float,
+        default=1.0,
+        metavar="SECONDS",
+        help="with --events: seconds between the windows the event detector scores, as listen's --hop (default: 1.0)",
+    )
     tag.set_defaults(func=cmd_tag)
 
     imp = sub.add_parser(
@@ -528,7 +670,11 @@ def build_parser() -> argparse.ArgumentParser:
         "weights, model and frontend configuration, normalisation statistics and label names. "
         "Strides are read from official file names like audioset_10_10_0.4593.pth unless given.",
     )
-    imp.add_argument("src", help="official .pth file, or a Hugging Face ASTForAudioClassification directory")
+    imp.add_argument(
+        "src",
+        help="official .pth file, a Hugging Face ASTForAudioClassification directory, or its hub id "
+        "(org/name[@revision], e.g. MIT/ast-finetuned-audioset-10-10-0.4593)",
+    )
     imp.add_argument("-o", "--output", required=True, help="model file to write (e.g. model.pt)")
     imp.add_argument("--fstride", type=positive_int, help="frequency patch stride of an official checkpoint")
     imp.add_argument("--tstride", type=positive_int, help="time patch stride of an official checkpoint")
@@ -584,33 +730,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listen.add_argument(
         "--model",
-        help="rtast model file (default: the model shipped with rtast); with --engine, "
-        "the model the engine must have been built from",
+        help="rtast model file or hub id (org/name[@revision], see `rtast models`; default: the model shipped "
+        "with rtast); with --engine, the model the engine must have been built from",
     )
     listen.add_argument("--engine", help="engine file from `rtast build-engine` (instead of the eager model)")
     listen.add_argument(
         "--hop", type=positive_float, default=1.0, metavar="SECONDS", help="seconds between windows (default: 1.0)"
     )
-    listen.add_argument(
-        "--events", metavar="FILE", help="append events as JSON lines to FILE ('-' for stdout); flushed per event"
-    )
-    listen.add_argument("--threshold", type=finite_float, default=0.5, help="score that starts an event (default: 0.5)")
-    listen.add_argument(
-        "--release", type=finite_float, default=None, help="score below which an event ends (default: 0.8 x threshold)"
-    )
-    listen.add_argument(
-        "--smoothing",
-        choices=["median", "ema", "none"],
-        default="median",
-        help="per-class score smoothing over windows (default: median of 3)",
-    )
-    listen.add_argument(
-        "--min-duration",
-        type=non_negative_float,
-        default=0.0,
-        metavar="SECONDS",
-        help="report events only once they have lasted this long (default: 0)",
-    )
+    _add_event_flags(listen)
     listen.add_argument("-k", "--top-k", type=positive_int, default=5, help="labels shown per window (default: 5)")
     listen.add_argument(
         "--duration", type=positive_float, default=None, metavar="SECONDS", help="stop after this many seconds of audio"
@@ -655,7 +782,7 @@ def build_parser() -> argparse.ArgumentParser:
         "frontend, normalisation, source model hash, backend, library versions, device) is written beside the "
         "engine as FILE.json; listen/tag --engine read it and refuse stale or mismatched engines.",
     )
-    build.add_argument("model", help="rtast model file")
+    build.add_argument("model", help="rtast model file or hub id (see `rtast models`)")
     build.add_argument("--backend", default="auto", choices=["auto", "torch", "aoti", "onnx", "tensorrt"])
     build.add_argument(
         "--precision",
@@ -667,7 +794,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--device", default="cpu", help="cpu or cuda[:N] (default: cpu)")
     build.add_argument(
-        "--calibration", nargs="+", metavar="AUDIO", help="real audio files for TensorRT INT8 calibration"
+        "--calibration",
+        nargs="+",
+        metavar="AUDIO",
+        help="real audio files for int8 calibration (tensorrt int8: required; onnx int8: static Q/DQ instead of "
+        "dynamic)",
+    )
+    build.add_argument(
+        "--prepare-only",
+        action="store_true",
+        help="tensorrt: write the TensorRT-ready ONNX (fp16 in the graph, or int8 Q/DQ calibrated on --calibration) "
+        "and its metadata, then stop; needs neither TensorRT nor a GPU",
     )
     build.add_argument("-o", "--output", help="engine file (default: next to the model, named by backend)")
     build.set_defaults(func=cmd_build_engine)
@@ -679,7 +816,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(dynamic batching, input 'features' [frames, bins], output 'scores' [classes] with labels.txt). "
         "Clients compute the fbank themselves with the frontend in rtast.json.",
     )
-    triton.add_argument("model", help="rtast model file")
+    triton.add_argument("model", help="rtast model file or hub id (see `rtast models`)")
     triton.add_argument("-o", "--output", required=True, help="model repository folder")
     triton.add_argument("--name", default="rtast_ast", help="model name in the repository (default: rtast_ast)")
     triton.add_argument("--backend", default="onnx", choices=["onnx", "tensorrt"])
@@ -694,8 +831,48 @@ def build_parser() -> argparse.ArgumentParser:
     triton.add_argument("--instances", type=positive_int, default=1, help="model instances (default: 1)")
     triton.set_defaults(func=cmd_export_triton)
 
+    ev = sub.add_parser(
+        "evaluate",
+        help="score detected events against a ground truth (event/segment F1 with sed_eval, PSDS)",
+        description="Score an events table (DESED TSV: filename onset offset event_label, as written by "
+        "`rtast tag/listen --events FILE.tsv`) against a ground-truth table in the same format: event-based and "
+        "segment-based F1 per class, class-averaged and overall (sed_eval), and PSDS in DCASE task 4's two "
+        "scenarios (sed_scores_eval; an events table is one operating point). Needs pip install 'rtast[eval]'.",
+    )
+    ev.add_argument("events", metavar="EVENTS.tsv", help="detected events")
+    ev.add_argument("--truth", required=True, metavar="TRUTH.tsv", help="reference events (DESED TSV)")
+    ev.add_argument(
+        "--durations",
+        metavar="DURATIONS.tsv",
+        help="file durations (filename duration), as DESED ships them (default: each file ends at its last event)",
+    )
+    ev.add_argument(
+        "--collar", type=positive_float, default=0.2, help="event-based onset/offset collar in seconds (default: 0.2)"
+    )
+    ev.add_argument(
+        "--offset-fraction",
+        type=non_negative_float,
+        default=0.2,
+        help="offset collar as a fraction of the reference length, if larger than --collar (default: 0.2)",
+    )
+    ev.add_argument(
+        "--segment", type=positive_float, default=1.0, help="segment length for segment-based F1 (default: 1.0 s)"
+    )
+    ev.add_argument("--json", action="store_true", help="print the full report as JSON")
+    ev.set_defaults(func=cmd_evaluate)
+
+    models = sub.add_parser(
+        "models",
+        help="list the published AST checkpoints rtast knows, and what of them is cached",
+        description="List the published AST checkpoints: Hugging Face ids (usable as --model NAME anywhere; "
+        "fetched with huggingface_hub into its cache, converted once) and the official .pth files with their "
+        "addresses (convert with rtast import-checkpoint).",
+    )
+    models.add_argument("--json", action="store_true", help="print the list as JSON")
+    models.set_defaults(func=cmd_models)
+
     info = sub.add_parser("info", help="describe a model file", description="Print a model file's configuration.")
-    info.add_argument("model", nargs="?", help="rtast model file (default: the shipped model)")
+    info.add_argument("model", nargs="?", help="rtast model file or hub id (default: the shipped model)")
     info.set_defaults(func=cmd_info)
     return parser
 
@@ -711,6 +888,7 @@ def main(argv: list[str] | None = None) -> int:
     from rtast.audiofile import AudioFileError
     from rtast.checkpoints import ModelFileError
     from rtast.devices import DeviceSpecError
+    from rtast.evaluate import EvaluationError
     from rtast.importers import CheckpointImportError
 
     try:
@@ -724,6 +902,7 @@ def main(argv: list[str] | None = None) -> int:
         EngineError,
         OutputPathError,
         DeviceSpecError,
+        EvaluationError,
         ValueError,
         RuntimeError,
     ) as e:

@@ -1,4 +1,4 @@
-"""Where results go: the JSON-lines event log and the terminal display.
+"""Where results go: the event log (JSON lines or DCASE/DESED TSV) and the terminal display.
 
 A sink receives each scored window and each event, in stream order, on the worker thread.
 """
@@ -10,6 +10,7 @@ import os
 import sys
 from collections import deque
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Protocol
 
 import numpy as np
@@ -18,6 +19,22 @@ import torch
 from rtast.events import Event
 
 MAX_UNWRITTEN = 10000  # events kept in memory while the log cannot be written (disk full)
+TSV_HEADER = "filename\tonset\toffset\tevent_label"  # DESED's strong-label TSV, read by sed_eval and psds_eval
+EVENT_FORMATS = ("auto", "jsonl", "tsv")
+
+
+def event_format(path: str, requested: str = "auto") -> str:
+    """``jsonl`` or ``tsv``: as requested, else ``tsv`` for names ending in ``.tsv`` and JSON lines otherwise."""
+    if requested not in EVENT_FORMATS:
+        raise ValueError(f"event format {requested!r} not supported; choose one of {EVENT_FORMATS}")
+    if requested != "auto":
+        return requested
+    return "tsv" if path.lower().endswith(".tsv") else "jsonl"
+
+
+def tsv_filename(source: str) -> str:
+    """The TSV ``filename`` column: the audio file's base name, as in DESED's ground truth."""
+    return Path(source).name if source else "live"
 
 
 @dataclass(frozen=True)
@@ -39,17 +56,21 @@ class Sink(Protocol):
 
 
 class EventLog:
-    """Events as JSON lines, one per onset and offset, written (and fsynced) as each happens.
+    """Events written as each happens: JSON lines (one per onset and offset) or DESED TSV rows.
+
+    A TSV row is written when an event ends (the format has no open events); an empty or new TSV
+    file gets DESED's header first, an existing one must already start with it.
 
     Lines go to the file with single unbuffered appends. If one cannot be written whole (a full
     disk), the partial line is cut off again, the events are kept in memory, a warning is printed
     once, and every later event retries the backlog first: nothing is lost when space returns,
-    and the file always holds whole JSON lines.
+    and the file always holds whole lines.
     """
 
-    def __init__(self, path: str, source: str = "", fsync: bool = True):
+    def __init__(self, path: str, source: str = "", fsync: bool = True, fmt: str = "auto", header: bool = True):
         self.path = path
-        self.source = source
+        self.source = source  # the audio file (or device) the events come from; may change between files
+        self.format = event_format(path, fmt)
         self._fd = -1  # stdout goes through sys.stdout, in order with other printed lines
         if path != "-":
             try:
@@ -61,16 +82,44 @@ class EventLog:
         self.lost = 0  # events that fell out of the in-memory backlog
         self.write_errors = 0
         self.written = 0
+        if self.format == "tsv" and header and self._needs_header():
+            self._unwritten.append((TSV_HEADER + "\n").encode())
+            self._drain()
+            self.written = 0
+
+    def _needs_header(self) -> bool:
+        """True for stdout and empty files; refuses a non-empty file that is not a DESED TSV."""
+        if self.path == "-" or os.fstat(self._fd).st_size == 0:
+            return True
+        with open(self.path, encoding="utf-8", errors="replace") as f:
+            first = f.readline().rstrip("\r\n")
+        if first.split("\t") != TSV_HEADER.split("\t"):
+            os.close(self._fd)
+            raise ValueError(
+                f"cannot append events to {self.path}: its first line is not the DESED header "
+                f"({TSV_HEADER.replace(chr(9), ' ')}); give a new file name"
+            )
+        return False
 
     def window(self, result: WindowResult) -> None:
         pass
 
     def event(self, event: Event) -> None:
-        record = {**event.to_dict(), "source": self.source} if self.source else event.to_dict()
+        line = self._format(event)
+        if line is None:
+            return
         if len(self._unwritten) == self._unwritten.maxlen:
             self.lost += 1
-        self._unwritten.append((json.dumps(record) + "\n").encode())
+        self._unwritten.append(line.encode())
         self._drain()
+
+    def _format(self, event: Event) -> str | None:
+        if self.format == "tsv":
+            if event.offset is None:
+                return None
+            return f"{tsv_filename(self.source)}\t{event.onset:.3f}\t{event.offset:.3f}\t{event.label}\n"
+        record = {**event.to_dict(), "source": self.source} if self.source else event.to_dict()
+        return json.dumps(record) + "\n"
 
     def _drain(self) -> None:
         if self.path == "-":
@@ -122,8 +171,16 @@ class EventLog:
             os.close(self._fd)
 
 
+TIMING_LEGEND = (
+    "each line: [window start-end] the span scored, its top labels after smoothing. Events: an onset is placed at "
+    "the start of the newest hop of the first window above --threshold, an offset at the start of the first window "
+    "below the release; median smoothing decides one window late. As windows are long, an event can end while "
+    "later windows, which still hold its sound, show its label."
+)
+
+
 class TerminalDisplay:
-    """One line per window with the top labels, and one line per event."""
+    """One line per window (the span it scored and its top labels), and one line per event."""
 
     def __init__(self, labels: list[str], top_k: int = 5, stream: IO[str] | None = None, prefix: str = ""):
         self.labels = labels
@@ -135,16 +192,16 @@ class TerminalDisplay:
         order = np.argsort(-result.smoothed, kind="stable")[: self.top_k]
         tops = "  ".join(f"{self.labels[i]} {result.smoothed[i]:.2f}" for i in order)
         print(
-            f"{self.prefix}[{result.t_end:8.1f} s] {tops}   ({result.latency * 1000:.0f} ms)",
+            f"{self.prefix}[{result.t_start:6.1f}-{result.t_end:.1f} s] {tops}   ({result.latency * 1000:.0f} ms)",
             file=self.stream,
             flush=True,
         )
 
     def event(self, event: Event) -> None:
         if event.offset is None:
-            text = f"+ {event.label} from {event.onset:.1f} s"
+            text = f"+ {event.label} from {event.onset:.1f} s (window head)"
         else:
-            text = f"- {event.label} {event.onset:.1f}-{event.offset:.1f} s (peak {event.peak:.2f})"
+            text = f"- {event.label} {event.onset:.1f}-{event.offset:.1f} s (peak {event.peak:.2f}; window times)"
         print(f"{self.prefix}           {text}", file=self.stream, flush=True)
 
     def close(self) -> None:

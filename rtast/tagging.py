@@ -2,6 +2,10 @@
 
 file -> 16 kHz mono blocks -> incremental fbank -> sliding windows -> engine -> scores per
 window, reduced to scores per file. Memory stays bounded by one window and one batch.
+
+Events of a file (``file_events``) are not derived from these windows: the file goes through
+the live path itself (start-up windows every hop, the same detector), so ``rtast tag --events``
+and ``rtast listen --input`` report the same events for the same file and settings.
 """
 
 from __future__ import annotations
@@ -16,7 +20,10 @@ import numpy as np
 import torch
 
 from engines.base import Engine
+from rtast.audio import FileSource
+from rtast.events import Event, EventConfig, EventDetector
 from rtast.fbank import SAMPLE_RATE, FrontendConfig, window_input
+from rtast.stream import ListenConfig, Listener
 from rtast.windows import FrameWindow, windows_of_file
 
 T = TypeVar("T")
@@ -120,3 +127,43 @@ def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
             batch = []
     if batch:
         yield batch
+
+
+def file_events(
+    path: str | Path,
+    engine: Engine,
+    frontend: FrontendConfig,
+    labels: list[str],
+    hop_seconds: float,
+    event_config: EventConfig,
+    on_event: Callable[[Event], None] | None = None,
+) -> list[Event]:
+    """The events ``rtast listen --input path --hop hop_seconds`` would report, as fast as the engine runs.
+
+    Returns the finished events (onset and offset), in the order they ended.
+    """
+    collector = _EventCollector(on_event)
+    detector = EventDetector(labels, hop_seconds, event_config)
+    config = ListenConfig(hop_seconds=hop_seconds)
+    Listener(FileSource(str(path)), engine, frontend, detector, [collector], config).run()
+    return collector.finished
+
+
+class _EventCollector:
+    """A sink that keeps finished events and passes every event on."""
+
+    def __init__(self, on_event: Callable[[Event], None] | None):
+        self.on_event = on_event
+        self.finished: list[Event] = []
+
+    def window(self, result) -> None:
+        pass
+
+    def event(self, event: Event) -> None:
+        if event.offset is not None:
+            self.finished.append(event)
+        if self.on_event is not None:
+            self.on_event(event)
+
+    def close(self) -> None:
+        pass

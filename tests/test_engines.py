@@ -16,7 +16,8 @@ from engines import TorchEngine
 from engines.batching import BatchingEngine
 from engines.build import best_backend, build_engine, load_engine
 from engines.metadata import EngineError, sidecar
-from engines.tensorrt_backend import calibration_batches, import_tensorrt, profile_shapes
+from engines.tensorrt_backend import import_tensorrt, profile_shapes
+from engines.tensorrt_prepare import calibration_batches
 from engines.triton import export_triton
 from rtast.checkpoints import save_model_file
 
@@ -101,9 +102,9 @@ def test_tensorrt_missing_is_explained_and_shapes_are_right():
         pytest.skip("TensorRT is installed here; the CUDA test machine covers it")
     assert profile_shapes(16, 1024, 128) == ((1, 1024, 128), (1, 1024, 128), (16, 1024, 128))
     batches = calibration_batches(torch.zeros(19, 128, 128), 8)
-    assert [tuple(b.shape) for b in batches] == [(8, 128, 128), (8, 128, 128)]
-    with pytest.raises(ValueError, match="at least 8 windows"):
-        calibration_batches(torch.zeros(3, 128, 128), 8)
+    assert [tuple(b.shape) for b in batches] == [(8, 128, 128), (8, 128, 128), (3, 128, 128)]
+    with pytest.raises(ValueError, match="calibration needs windows"):
+        calibration_batches(torch.zeros(0, 128, 128), 8)
 
 
 def test_auto_backend_choice():
