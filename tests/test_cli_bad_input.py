@@ -117,6 +117,7 @@ def w(tmp_path_factory) -> dict[str, Path]:
 
 
 TRAIN_SMALL = [
+    "--init", "scratch",
     "--embed-dim", "32", "--depth", "1", "--num-heads", "2", "--fstride", "16", "--tstride", "16",
     "--target-length", "100", "--window-seconds", "1", "--epochs", "1", "--batch-size", "2",
     "--mean", "-5", "--std", "4", "--num-workers", "0", "--no-progress",
@@ -195,7 +196,13 @@ CASES = [
         2,
         "pos_embed",
     ),  # fmt: skip
-    ("train one class", "train", "fit --out {dir}/one --layout folder --root {one_class}", 2, "one_class"),
+    (
+        "train one class",
+        "train",
+        "fit --out {dir}/one --layout folder --root {one_class} --init scratch",
+        2,
+        "one_class",
+    ),
     (
         "train binary label CSV",
         "train",
@@ -224,7 +231,8 @@ def test_bad_input_is_one_line_and_status_2(w, tmp_path, capsys, case, program, 
     torch.save({"x": torch.zeros(3)}, files["garbage2"])
     words = [word.format(**{k: str(v) for k, v in files.items()}) for word in argv.split()]
     if program == "train":
-        words += TRAIN_SMALL if words[0] == "fit" else []
+        if words[0] == "fit":  # from scratch unless the case names an --init (the folder default fine-tunes)
+            words += TRAIN_SMALL if "--init" not in words else TRAIN_SMALL[2:]
     code, out, err = run(capsys, rtast_main if program == "rtast" else train_main, words)
     lines = [line for line in err.splitlines() if line.strip()]
     assert code == status, err

@@ -96,7 +96,7 @@ def test_per_class_table():
     targets = np.array([[1, 0, 0], [0, 0, 0], [0, 1, 0]])
     ev = evaluate(scores, targets, ["dog", "rain", "clock tick"])
     lines = per_class_table(ev).splitlines()
-    assert lines[0].split() == ["label", "AP", "AUC", "positives"]
+    assert lines[0].split() == ["label", "AP", "AUC", "accuracy", "positives"]
     assert [line.split()[0] for line in lines[1:]] == ["dog", "rain", "clock"]  # AP 1.0, 0.5, undefined last
     assert lines[3].split()[-3:] == ["-", "-", "0"]
     assert len({len(line) for line in lines}) == 1  # aligned columns

@@ -13,15 +13,17 @@ DATA_HELP = """data layouts:
   --layout manifest --train-manifest train.json --eval-manifest eval.json --label-csv labels.csv
   --layout esc50 --root ESC-50-master --fold 1          (train on the other four folds)
   --layout speechcommands --root speech_commands_v0.02  (train / validation splits from the lists)
-  --layout folder --root my_sounds                      (class sub-folders; 20 % held out per class)
+  --layout folder --root my_sounds                      (class sub-folders; 20 % held out per class;
+                                                         my_sounds/_background: clips of none of them)
   --layout scenes --train-manifest train/manifest.json --train-events train/events.tsv
                   --eval-manifest eval/manifest.json --eval-events eval/events.tsv --label-csv labels.csv
                   (strongly labelled scenes: crops take the labels of the events they overlap)"""
 
 
-def add_data_args(p: argparse.ArgumentParser) -> None:
+def add_data_args(p: argparse.ArgumentParser, layout_required: bool = True) -> None:
     g = p.add_argument_group("data")
-    g.add_argument("--layout", required=True, choices=["manifest", "esc50", "speechcommands", "folder", "scenes"])
+    layouts = ["manifest", "esc50", "speechcommands", "folder", "scenes"]
+    g.add_argument("--layout", required=layout_required, choices=layouts)
     g.add_argument("--root", type=Path, help="dataset folder (esc50, speechcommands, folder)")
     g.add_argument("--train-manifest", type=Path, help="AST-style JSON manifest for training")
     g.add_argument("--eval-manifest", type=Path, help="AST-style JSON manifest for evaluation")
@@ -37,8 +39,11 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
     )
 
 
-def load_specs(args: argparse.Namespace, window_seconds: float = 10.0):
-    """(train spec, eval spec) for the chosen layout; scenes are evaluated in crops of ``window_seconds``."""
+def load_specs(args: argparse.Namespace, window_seconds: float = 10.0, background: bool = False):
+    """(train spec, eval spec) for the chosen layout; scenes are evaluated in crops of ``window_seconds``.
+
+    ``background``: folder layout as multi-label data whose ``_background`` clips are of no class.
+    """
     from train import data
 
     def need(*names: str) -> None:
@@ -69,14 +74,35 @@ def load_specs(args: argparse.Namespace, window_seconds: float = 10.0):
             data.speech_commands_dataset(args.root, "train"),
             data.speech_commands_dataset(args.root, args.eval_split or "validation"),
         )
-    return data.folder_dataset(args.root, "train"), data.folder_dataset(args.root, "eval")
+    return (
+        data.folder_dataset(args.root, "train", background=background),
+        data.folder_dataset(args.root, "eval", background=background),
+    )
+
+
+def with_background(train_spec, eval_spec, out: Path, window_seconds: float, seed: int):
+    """Add synthetic silence and noise of no class to both splits (as many as an average class has clips)."""
+    from dataclasses import replace
+
+    from train.data import synthetic_background
+
+    def add(spec, folder: Path, salt: int):
+        count = max(5, round(len(spec.clips) / len(spec.labels)))
+        clips = synthetic_background(folder, count, min(window_seconds, 3.0), seed * 7 + salt)
+        return replace(spec, clips=spec.clips + clips)
+
+    train_spec = add(train_spec, out / "background" / "train", 0)
+    return train_spec, add(eval_spec, out / "background" / "eval", 1) if eval_spec is not None else None
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from rtast.devices import check_device
-    from train.loop import train
-    from train.metrics import per_class_table
-    from train.recipes import recipe
+    from train.data import BACKGROUND_FOLDER
+    from train.loop import adopt_init, train
+    from train.metrics import confusion_table, per_class_table
+    from train.recipes import DEFAULT_RECIPE, fit_stats, recipe
 
     overrides = {
         k: getattr(args, k)
@@ -115,8 +141,29 @@ def cmd_fit(args: argparse.Namespace) -> int:
     if args.device is not None:
         check_device(args.device)
     check_writable_dir(args.out, "--out")
-    config = recipe(args.recipe, **overrides)
-    train_spec, eval_spec = load_specs(args, config.window_seconds)
+    explicit = {k for k, v in overrides.items() if v is not None}
+    config = adopt_init(recipe(args.recipe or DEFAULT_RECIPE[args.layout], **overrides), explicit)
+    config, stats_note = fit_stats(config, args.layout, explicit)
+    if stats_note:
+        note(stats_note)
+    background = args.layout == "folder" and args.background
+    train_spec, eval_spec = load_specs(args, config.window_seconds, background)
+    if background:
+        if len(train_spec.labels) < 2 and not any(not c.targets for c in train_spec.clips):
+            raise ValueError(
+                f"{args.root} has one class folder ({train_spec.labels[0]}): add a second class, "
+                f"or a {BACKGROUND_FOLDER} folder of other sounds for a one-class detector"
+            )
+        train_spec, eval_spec = with_background(train_spec, eval_spec, args.out, config.window_seconds, config.seed)
+        if config.loss == "ce":
+            if "loss" in explicit:
+                raise ValueError("--loss ce needs softmax outputs; add --no-background (and a _background class)")
+            config = replace(config, loss="bce")  # sigmoid outputs: every class may be off
+    elif args.layout == "folder" and BACKGROUND_FOLDER not in train_spec.labels:
+        note(
+            "softmax over the class folders and no _background class: the model has no way to say 'none', "
+            "so `rtast listen` will report one of its classes all the time, silence included"
+        )
     if len(train_spec.labels) < 2:
         if not train_spec.multilabel:
             raise ValueError(
@@ -141,27 +188,46 @@ def cmd_fit(args: argparse.Namespace) -> int:
             f"mAUC {result.best.mAUC:.4f}, d' {result.best.d_prime:.3f}"
         )
         print(per_class_table(result.best, top=20))
+        if result.best.confusion is not None and len(result.best.confusion["labels"]) <= 30:
+            print(confusion_table(result.best))
     if result.averaged is not None:
         print(f"weight-averaged model: mAP {result.averaged.mAP:.4f}, accuracy {result.averaged.accuracy:.4f}")
     print(f"model files in {args.out}: best.pt, final.pt" + (", averaged.pt" if result.averaged else ""))
+    figures = [f.name for f in (args.out / "learning_curves.png", args.out / "confusion.png") if f.exists()]
+    if figures:
+        print(f"figures: {', '.join(figures)}; curves: tensorboard --logdir {args.out / 'tensorboard'}")
     return 0
+
+
+def note(text: str) -> None:
+    print(f"python -m train: note: {text}", file=sys.stderr)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     import torch
 
     from rtast.checkpoints import load_model_file
+    from rtast.hub import resolve_model
+    from train.data import folder_dataset
     from train.loop import Dist, eval_loader, predict
-    from train.metrics import evaluate, per_class_table
+    from train.metrics import confusion_table, evaluate, per_class_table
+    from train.plots import PlotsUnavailable, confusion_png
     from train.recipes import TrainConfig
 
-    if args.json:
-        check_writable_file(args.json, "--json")
-    files = [load_model_file(m) for m in args.model]
+    for path, flag in ((args.json, "--json"), (args.confusion_png, "--confusion-png")):
+        if path:
+            check_writable_file(path, flag)
+    files = [load_model_file(resolve_model(m)) for m in args.model]
     frontend = files[0].frontend
     if any(f.frontend != frontend or f.labels != files[0].labels for f in files[1:]):
         raise ValueError("an ensemble needs models with the same frontend and labels")
-    _, eval_spec = load_specs(args, frontend.window_seconds)
+    sigmoid = files[0].model_config.multilabel
+    if args.test_root is not None:
+        eval_spec = folder_dataset(args.test_root, background=sigmoid, labels=files[0].labels)
+    elif args.layout is None:
+        raise ValueError("give --layout (with its data flags) or --test-root DIR")
+    else:
+        _, eval_spec = load_specs(args, frontend.window_seconds, background=sigmoid)
     if eval_spec is None:
         raise ValueError("no evaluation data: give --eval-manifest (or a layout with an evaluation split)")
     if list(eval_spec.labels) != list(files[0].labels):
@@ -171,12 +237,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     )
     loader = eval_loader(eval_spec, frontend, config, Dist())
     scores, targets = predict([f.build_model() for f in files], loader, torch.device("cpu"), Dist())
-    ev = evaluate(scores.numpy(), targets.numpy(), list(eval_spec.labels))
+    ev = evaluate(scores.numpy(), targets.numpy(), list(eval_spec.labels), 0.5 if sigmoid else None)
     print(
         f"{len(files)} model(s) on {eval_spec.name} ({len(eval_spec.clips)} clips): mAP {ev.mAP:.4f}, "
         f"mAUC {ev.mAUC:.4f}, d' {ev.d_prime:.3f}, accuracy {ev.accuracy:.4f}"
     )
     print(per_class_table(ev))
+    print(confusion_table(ev))
+    if args.confusion_png:
+        try:
+            confusion_png(ev.confusion, Path(args.confusion_png), f"{eval_spec.name}, {len(eval_spec.clips)} clips")
+        except PlotsUnavailable as e:
+            raise ValueError(str(e)) from e
     if args.json:
         Path(args.json).write_text(json.dumps(ev.to_dict(), indent=2))
     return 0
@@ -194,18 +266,23 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_recipe(args: argparse.Namespace) -> int:
-    from train.default_model import run
+    from train.default_model import finish, run
 
-    card = run(
-        args.out,
-        args.train_scenes,
-        args.eval_scenes,
-        args.seed,
-        args.epochs,
-        args.install,
-        progress=not args.no_progress,
-        real_table=None if args.synthetic_only else "default",
-    )
+    if args.evaluate_only:
+        if not (args.out / "run" / "config.json").is_file():
+            raise ValueError(f"--evaluate-only: {args.out} holds no finished run (run/config.json is missing)")
+        card = finish(args.out, args.seed, args.install)
+    else:
+        card = run(
+            args.out,
+            args.train_scenes,
+            args.eval_scenes,
+            args.seed,
+            args.epochs,
+            args.install,
+            progress=not args.no_progress,
+            real_table=None if args.synthetic_only else "default",
+        )
     held, sed = card["held_out_crops"], card["streaming_events"]["onset_offset_1s_collar"]
     print(
         f"default model: held-out mAP {held['mAP']:.4f}, accuracy {held['accuracy']:.4f}; streaming event F1 "
@@ -235,7 +312,13 @@ def build_parser() -> argparse.ArgumentParser:
         "(and averaged.pt) as rtast model files, metrics.jsonl, config.json and a resumable "
         "last_checkpoint.pt. Under torchrun it trains data-parallel (DDP).",
     )
-    fit.add_argument("--recipe", default="esc50", choices=list(RECIPES), help="recipe preset (default esc50)")
+    fit.add_argument(
+        "--recipe",
+        choices=list(RECIPES),
+        help="recipe preset; default by layout: folder -> finetune (from rtast's default model), scenes -> folder "
+        "(from scratch), esc50 -> esc50, "
+        "speechcommands -> speechcommands, manifest -> audioset-balanced",
+    )
     fit.add_argument("--out", type=Path, required=True, help="output folder")
     add_data_args(fit)
     m = fit.add_argument_group("model (overrides)")
@@ -245,7 +328,12 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--num-heads", type=int, help="attention heads (overrides the preset)")
     m.add_argument("--fstride", type=int, help="patch stride along frequency (ablation: 10 vs 16)")
     m.add_argument("--tstride", type=int, help="patch stride along time")
-    m.add_argument("--init", help="scratch, deit:PATH (ImageNet DeiT state dict) or ast:PATH (rtast model file)")
+    m.add_argument(
+        "--init",
+        help="scratch, deit:PATH (ImageNet DeiT state dict), or an rtast model: default (the shipped one), "
+        "a model file (an earlier run's best.pt) or a hub id; its architecture, window and normalisation are "
+        "adopted unless flags set them",
+    )
     m.add_argument("--kernel-mode", choices=["sum", "mean"], help="DeiT RGB kernel to one channel")
     m.add_argument(
         "--pos-mode",
@@ -279,6 +367,14 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--mean", type=float, help="log-mel mean (default: recipe's, or computed)")
     o.add_argument("--std", type=float, help="log-mel std")
     o.add_argument("--num-workers", type=int, help="data loader worker processes")
+    fit.add_argument(
+        "--background",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="folder layout: sigmoid outputs trained with clips of no class (the _background folder, synthetic "
+        "silence and noise), so that `rtast listen` stays quiet when none of the classes sounds (default on); "
+        "--no-background: softmax over the class folders",
+    )
     o.add_argument("--seed", type=int)
     fit.add_argument("--resume", action="store_true", help="continue from OUT/last_checkpoint.pt")
     fit.add_argument("--device", help="cpu, cuda, cuda:1 (default: cuda if available)")
@@ -294,7 +390,9 @@ def build_parser() -> argparse.ArgumentParser:
         "(checkpoint ensemble) and print mAP, mean AUC, d-prime, accuracy and a per-class table.",
     )
     ev.add_argument("--model", action="append", required=True, help="rtast model file (repeat for an ensemble)")
-    add_data_args(ev)
+    ev.add_argument("--test-root", type=Path, help="a separate test folder of class sub-folders (instead of --layout)")
+    ev.add_argument("--confusion-png", help="also draw the confusion matrix to this PNG")
+    add_data_args(ev, layout_required=False)
     ev.add_argument("--batch-size", type=int, default=8)
     ev.add_argument("--json", help="also write the metrics to this JSON file")
     ev.set_defaults(func=cmd_evaluate)
@@ -329,6 +427,11 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--no-progress", action="store_true")
     rec.add_argument(
         "--synthetic-only", action="store_true", help="no real recordings: the earlier corpus, nothing downloaded"
+    )
+    rec.add_argument(
+        "--evaluate-only",
+        action="store_true",
+        help="skip corpus and training: evaluate OUT's finished run, write its card (and install it with --install)",
     )
     rec.set_defaults(func=cmd_recipe)
     return parser

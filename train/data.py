@@ -317,7 +317,33 @@ def _eval_names(names: list[str], class_name: str, eval_fraction: float, seed: i
     return {names[i] for i in rng.permutation(len(names))[:count]}
 
 
-def folder_dataset(root: Path, split: str | None = None, eval_fraction: float = 0.2, seed: int = 0) -> DatasetSpec:
+BACKGROUND_FOLDER = "_background"  # clips of none of the classes: silence, room tone, other sounds
+
+
+def _folder_classes(root: Path, background: bool) -> list[str]:
+    _require_dir(root, "dataset folder")
+    skip = ("_", ".") if background else (".",)
+    classes = sorted(e.name for e in os.scandir(root) if e.is_dir() and not e.name.startswith(skip))
+    if not classes:
+        raise ValueError(f"dataset folder {root} has no class sub-folders")
+    return classes
+
+
+def _audio_names(folder: Path) -> list[str]:
+    names = sorted(e.name for e in os.scandir(folder) if e.is_file() and e.name.lower().endswith(AUDIO_SUFFIXES))
+    if not names:
+        raise ValueError(f"class folder {folder} has no audio files ({', '.join(AUDIO_SUFFIXES)})")
+    return names
+
+
+def folder_dataset(
+    root: Path,
+    split: str | None = None,
+    eval_fraction: float = 0.2,
+    seed: int = 0,
+    background: bool = False,
+    labels: list[str] | None = None,
+) -> DatasetSpec:
     """root/<class name>/*.{wav,flac,ogg,mp3}, classes sorted by name.
 
     Args:
@@ -327,29 +353,67 @@ def folder_dataset(root: Path, split: str | None = None, eval_fraction: float = 
             ``round(n * eval_fraction)`` clips (at least one, at most n - 1) in "eval".
         eval_fraction: share of each class held out for "eval", in (0, 1).
         seed: chooses which clips are held out.
+        background: multi-label (sigmoid) data: folders starting with ``_`` are not classes, and the clips
+            of ``_background`` have no class at all, so a model learns to say "none". False: softmax data,
+            where ``_background`` is an ordinary class.
+        labels: the class order of a model to test (a test folder may lack classes, never add any).
     """
     root = Path(root)
     if split is not None and split not in FOLDER_SPLITS:
         raise ValueError(f"folder split {split!r} does not exist; allowed: None, {', '.join(FOLDER_SPLITS)}")
     if not 0.0 < eval_fraction < 1.0:
         raise ValueError(f"eval_fraction {eval_fraction} is out of range; allowed: strictly between 0 and 1")
-    _require_dir(root, "dataset folder")
-    classes = sorted(e.name for e in os.scandir(root) if e.is_dir() and not e.name.startswith("."))
-    if not classes:
-        raise ValueError(f"dataset folder {root} has no class sub-folders")
+    classes = _folder_classes(root, background)
+    if labels is not None:
+        unknown = [c for c in classes if c not in labels]
+        if unknown:
+            raise ValueError(f"{root} has class folder(s) {', '.join(unknown)} that the model does not know")
+    index_of = {name: i for i, name in enumerate(labels if labels is not None else classes)}
+    folders = [(c, (index_of[c],)) for c in classes]
+    if background and (root / BACKGROUND_FOLDER).is_dir():
+        folders.append((BACKGROUND_FOLDER, ()))
     clips = []
-    for index, class_name in enumerate(classes):
-        names = sorted(
-            e.name for e in os.scandir(root / class_name) if e.is_file() and e.name.lower().endswith(AUDIO_SUFFIXES)
-        )
-        if not names:
-            raise ValueError(f"class folder {root / class_name} has no audio files ({', '.join(AUDIO_SUFFIXES)})")
+    for class_name, targets in folders:
+        names = _audio_names(root / class_name)
         if split is not None:
             held_out = _eval_names(names, class_name, eval_fraction, seed)
             names = [n for n in names if (n in held_out) == (split == "eval")]
-        clips += [Clip(root / class_name / n, (index,)) for n in names]
+        clips += [Clip(root / class_name / n, targets) for n in names]
     suffix = f":{split}" if split else ""
-    return DatasetSpec(clips, classes, multilabel=False, name=f"folder:{root.name}{suffix}")
+    label_names = list(labels if labels is not None else classes)
+    return DatasetSpec(clips, label_names, multilabel=background, name=f"folder:{root.name}{suffix}")
+
+
+def synthetic_background(folder: Path, count: int, seconds: float, seed: int = 0) -> list[Clip]:
+    """``count`` clips of no class written to ``folder``: digital silence, hum and white, pink or brown noise.
+
+    Levels run from -90 to -30 dBFS, so that a model trained with them stays quiet in a quiet room.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng([seed, count])
+    n = max(1, round(seconds * SAMPLE_RATE))
+    freqs = np.fft.rfftfreq(n, 1 / SAMPLE_RATE)
+    clips = []
+    for i in range(count):
+        kind = ("silence", "white", "pink", "brown", "hum")[i % 5]
+        if kind == "silence":
+            wave = np.zeros(n)
+        elif kind == "hum":
+            t = np.arange(n) / SAMPLE_RATE
+            f0 = rng.choice([50.0, 60.0])
+            wave = sum(np.sin(2 * np.pi * f0 * k * t + rng.uniform(0, 6.3)) / k for k in (1, 2, 3))
+            wave = wave + 0.1 * rng.standard_normal(n)
+        else:
+            slope = {"white": 0.0, "pink": 0.5, "brown": 1.0}[kind]  # amplitude ~ f^-slope
+            spectrum = np.fft.rfft(rng.standard_normal(n)) / np.maximum(freqs, 20.0) ** slope
+            wave = np.fft.irfft(spectrum, n)
+        rms = np.sqrt(np.mean(wave**2)) + 1e-12
+        wave = wave / rms * 10 ** (rng.uniform(-90.0, -30.0) / 20) if kind != "silence" else wave
+        path = folder / f"{i:04d}_{kind}.wav"
+        sf.write(path, np.clip(wave, -1, 1).astype(np.float32), SAMPLE_RATE)
+        clips.append(Clip(path, ()))
+    return clips
 
 
 def class_counts(spec: DatasetSpec) -> np.ndarray:

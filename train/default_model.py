@@ -112,6 +112,40 @@ def isolated_recordings(model_path: Path, corpus: Path) -> dict:
     return {k: {"recordings": len(v), "top1": round(sum(v) / len(v), 4)} for k, v in sorted(hits.items())}
 
 
+def held_out_crops(model_path: Path, eval_spec):
+    """The model's scores on the held-out crops, as train.metrics.evaluate sees them."""
+    from rtast.fbank import model_input
+    from train.data import WaveformDataset
+    from train.metrics import evaluate
+
+    model_file = load_model_file(model_path)
+    model = model_file.build_model().eval()
+    data = WaveformDataset(eval_spec, model_file.frontend.window_samples, train=False)
+    scores, targets = [], []
+    with torch.no_grad():
+        for start in range(0, len(data), 32):
+            items = [data[i] for i in range(start, min(start + 32, len(data)))]
+            x = torch.stack([model_input(w, model_file.frontend) for w, _ in items])
+            scores.append(torch.sigmoid(model(x)))
+            targets += [t for _, t in items]
+    return evaluate(torch.cat(scores).numpy(), torch.stack(targets).numpy(), eval_spec.labels)
+
+
+def specs(corpus: Path, window_seconds: float):
+    from train.data import scene_dataset
+
+    labels_csv = corpus / "labels.csv"
+    train_spec = scene_dataset(corpus / "train" / "manifest.json", labels_csv, corpus / "train" / "events.tsv")
+    eval_spec = scene_dataset(
+        corpus / "eval" / "manifest.json",
+        labels_csv,
+        corpus / "eval" / "events.tsv",
+        eval_window=window_seconds,
+        eval_hop=1.0,
+    )
+    return train_spec, eval_spec
+
+
 def run(
     out: Path,
     train_scenes: int,
@@ -122,39 +156,39 @@ def run(
     progress: bool = True,
     real_table: str | None = "default",
 ) -> dict:
+    """Corpus, training, then :func:`finish` (evaluation, card, install)."""
     from dataclasses import replace
 
     from train.corpus import build_corpus
-    from train.data import scene_dataset
     from train.loop import train
-    from train.metrics import per_class_table
-    from train.sed_metrics import event_based_scores, read_events_tsv
 
     out.mkdir(parents=True, exist_ok=True)
     corpus = out / "corpus"
     t0 = time.time()
-    counts = build_corpus(corpus, train_scenes, eval_scenes, seed, real_table=real_table)
-    corpus_s = time.time() - t0
+    counts = build_corpus(corpus, train_scenes, eval_scenes, seed, progress=progress, real_table=real_table)
+    counts["seconds_to_build"] = round(time.time() - t0)
     config = replace(DEFAULT_RECIPE, seed=seed, epochs=epochs or DEFAULT_RECIPE.epochs)
-    labels_csv = corpus / "labels.csv"
-    train_spec = scene_dataset(corpus / "train" / "manifest.json", labels_csv, corpus / "train" / "events.tsv")
-    eval_spec = scene_dataset(
-        corpus / "eval" / "manifest.json",
-        labels_csv,
-        corpus / "eval" / "events.tsv",
-        eval_window=config.window_seconds,
-        eval_hop=1.0,
-    )
+    train_spec, eval_spec = specs(corpus, config.window_seconds)
     t0 = time.time()
-    result = train(config, train_spec, eval_spec, out / "run", progress=progress)
-    train_s = time.time() - t0
+    train(config, train_spec, eval_spec, out / "run", progress=progress)
+    (out / "run" / "timing.json").write_text(json.dumps({"corpus": counts, "training_seconds": time.time() - t0}))
+    return finish(out, seed, install)
+
+
+def finish(out: Path, seed: int, install: bool) -> dict:
+    """Pick the better of best.pt and averaged.pt on the held-out crops, measure it as a streaming detector
+    and on each held-out recording, write the card, and install it when asked."""
+    from train.metrics import per_class_table
+    from train.sed_metrics import event_based_scores, read_events_tsv
+
+    corpus = out / "corpus"
     config = TrainConfig.from_dict(json.loads((out / "run" / "config.json").read_text()))  # with the computed stats
-    candidates = {"best": result.best}
-    if result.averaged is not None:
-        candidates["averaged"] = result.averaged
-    chosen = max(candidates, key=lambda k: candidates[k].mAP)
-    model_path = out / "run" / f"{chosen}.pt"
-    evaluation = candidates[chosen]
+    timing = json.loads((out / "run" / "timing.json").read_text()) if (out / "run" / "timing.json").exists() else {}
+    train_spec, eval_spec = specs(corpus, config.window_seconds)
+    candidates = {k: out / "run" / f"{k}.pt" for k in ("best", "averaged") if (out / "run" / f"{k}.pt").exists()}
+    evaluations = {k: held_out_crops(path, eval_spec) for k, path in candidates.items()}
+    chosen = max(evaluations, key=lambda k: evaluations[k].mAP)
+    model_path, evaluation = candidates[chosen], evaluations[chosen]
 
     reference = read_events_tsv(corpus / "eval" / "events.tsv")
     scene_files = sorted({(corpus / "eval" / "clips" / Path(e.file).name) for e in reference})
@@ -168,8 +202,8 @@ def run(
         "model": f"{chosen}.pt of python -m train recipe default (seed {seed})",
         "classes": train_spec.labels,
         "recipe": config.to_dict(),
-        "corpus": {**counts, "seconds_to_build": round(corpus_s)},
-        "training_seconds": round(train_s),
+        "corpus": timing.get("corpus", {}),
+        "training_seconds": round(timing.get("training_seconds", 0)),
         "held_out_crops": {"clips": len(eval_spec.clips), **evaluation.to_dict()},
         "held_out_recordings": isolated,
         "streaming_events": {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import nullcontext
@@ -21,12 +22,19 @@ import torch.distributed as dist
 from torch.utils.data import DataLoader, Sampler
 from tqdm import tqdm
 
-from rtast.checkpoints import ModelFile, ModelFileError, load_model_file, read_torch_file, save_model_file
+from rtast.checkpoints import (
+    ModelFile,
+    ModelFileError,
+    default_model_path,
+    load_model_file,
+    read_torch_file,
+    save_model_file,
+)
 from rtast.cpu import native_bf16
 from rtast.devices import check_device
 from rtast.fbank import FrontendConfig, fbank_from_config, normalize, pad_or_cut
 from rtast.importers import deit_init_state_dict, read_state_dict
-from rtast.model import AST, preset
+from rtast.model import AST, ASTConfig, preset
 from rtast.posembed import resample_pos_embed
 from train.augment import mixup, noise_and_roll, room_and_microphone, spec_augment
 from train.data import DatasetSpec, WaveformDataset, class_counts
@@ -114,6 +122,19 @@ def balanced_weights(spec: DatasetSpec) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- features
+MAX_MASK_SHARE = 0.2  # a SpecAugment mask hides at most this share of the frames or bins
+
+
+def mask_widths(config: TrainConfig, frames: int, bins: int) -> tuple[int, int]:
+    """(freq, time) SpecAugment maximum widths, clipped so that a mask never hides the whole input.
+
+    A recipe's 96-frame time mask was made for 512-frame inputs; on a 98-frame input it can erase everything.
+    """
+    return min(config.freq_mask, max(1, int(MAX_MASK_SHARE * bins))), min(
+        config.time_mask, max(1, int(MAX_MASK_SHARE * frames))
+    )
+
+
 class BatchMaker:
     """Collate (waveform, target) items into model inputs, with the recipe's augmentation when training."""
 
@@ -135,7 +156,8 @@ class BatchMaker:
             [pad_or_cut(fbank_from_config(w, self.frontend), self.frontend.target_length) for w in waves]
         )  # (B, T, F) log-mel
         if self.train and (cfg.freq_mask or cfg.time_mask):
-            feats = spec_augment(feats, cfg.freq_mask, cfg.time_mask, self.rng)
+            freq_mask, time_mask = mask_widths(cfg, feats.shape[1], feats.shape[2])
+            feats = spec_augment(feats, freq_mask, time_mask, self.rng)
         feats = normalize(feats, self.frontend.mean, self.frontend.std)
         if self.train and cfg.noise:
             feats = noise_and_roll(feats, self.rng)
@@ -161,8 +183,69 @@ def compute_stats(
 
 
 # ---------------------------------------------------------------- model
-def build_model(config: TrainConfig, num_classes: int, multilabel: bool) -> AST:
-    """A fresh AST for this task, initialised from scratch, a DeiT state dict or an rtast model file."""
+def init_model_file(config: TrainConfig) -> ModelFile | None:
+    """The rtast model an ``ast:NAME`` init starts from: ``default`` (the shipped model), a file or a hub id."""
+    if not config.init.startswith("ast:"):
+        return None
+    name = config.init[4:]
+    if name == "default" and not Path(name).exists():
+        path = default_model_path()
+        if path is None:
+            raise ModelFileError("--init default: no default model is bundled with this rtast")
+        return load_model_file(path)
+    from rtast.hub import resolve_model
+
+    return load_model_file(resolve_model(name))
+
+
+ADOPTED = ("embed_dim", "depth", "num_heads", "fstride", "tstride", "target_length", "window_seconds", "mean", "std")
+
+
+def adopt_init(config: TrainConfig, explicit: set[str]) -> TrainConfig:
+    """The config with the ``--init`` model's architecture, window and normalisation, except fields in ``explicit``.
+
+    ``--preset`` given explicitly keeps the preset's sizes (a mismatch is then reported by build_model).
+    """
+    source = init_model_file(config)
+    if source is None:
+        return config
+    mc, fe = source.model_config, source.frontend
+    values = {
+        "embed_dim": mc.embed_dim,
+        "depth": mc.depth,
+        "num_heads": mc.num_heads,
+        "fstride": mc.fstride,
+        "tstride": mc.tstride,
+        "target_length": fe.target_length,
+        "window_seconds": fe.window_seconds,
+        "mean": fe.mean,
+        "std": fe.std,
+    }
+    keep = set(explicit) | ({"embed_dim", "depth", "num_heads"} if "preset" in explicit else set())
+    adopted = {k: v for k, v in values.items() if k not in keep}
+    if "mean" in adopted or "std" in adopted:
+        adopted["stats_of"] = None  # the init model's statistics: what its weights were trained on
+    config = replace(config, **adopted)
+    sizes = {k: getattr(config, k) for k in ("embed_dim", "depth", "num_heads") if getattr(config, k) is not None}
+    check_fits(config.init, mc, preset(config.preset, **sizes))  # before any data is read
+    return config
+
+
+def check_fits(init: str, source: ASTConfig, wanted: ASTConfig) -> None:
+    """Raise ModelFileError, in one sentence, when the init model's encoder differs from the one asked for."""
+    if (source.embed_dim, source.depth) != (wanted.embed_dim, wanted.depth):
+        raise ModelFileError(
+            f"--init {init.removeprefix('ast:')} is an AST of {source.depth} blocks {source.embed_dim} wide, but this "
+            f"run asks for {wanted.depth} blocks {wanted.embed_dim} wide: drop --preset/--depth/--embed-dim "
+            "to adopt its architecture, or start with --init scratch"
+        )
+
+
+def build_model(config: TrainConfig, num_classes: int, multilabel: bool, labels: list[str] | None = None) -> AST:
+    """A fresh AST for this task, initialised from scratch, a DeiT state dict or an rtast model.
+
+    From an rtast model, the head is kept only when ``labels`` and the output kind are the same; a new one otherwise.
+    """
     sizes = {k: getattr(config, k) for k in ("embed_dim", "depth", "num_heads") if getattr(config, k) is not None}
     model_config = preset(
         config.preset,
@@ -173,6 +256,19 @@ def build_model(config: TrainConfig, num_classes: int, multilabel: bool) -> AST:
         multilabel=multilabel,
         **sizes,
     )
+    source = init_model_file(config)
+    if source is not None:
+        src = source.model_config
+        check_fits(config.init, src, model_config)
+        model_config = replace(  # what no flag sets comes from the init model
+            model_config,
+            mlp_ratio=src.mlp_ratio,
+            qkv_bias=src.qkv_bias,
+            patch_size=src.patch_size,
+            num_mel_bins=src.num_mel_bins,
+            norm_eps=src.norm_eps,
+            head_norm_eps=src.head_norm_eps,
+        )
     model = AST(model_config)
     if config.init.startswith("deit:"):
         state = deit_init_state_dict(
@@ -184,21 +280,22 @@ def build_model(config: TrainConfig, num_classes: int, multilabel: bool) -> AST:
         if config.pos_mode == "reinit":  # ablation: keep the fresh position embedding
             state["pos_embed"] = model.state_dict()["pos_embed"]
         model.load_state_dict(state)
-    elif config.init.startswith("ast:"):
-        source = load_model_file(config.init[4:])
+    elif source is not None:
         state = {k: v for k, v in source.state_dict.items() if not k.startswith("head.")}  # a new head
         old_grid, new_grid = source.model_config.grid, model_config.grid
         if config.pos_mode == "reinit":
             state.pop("pos_embed")
         else:
             state["pos_embed"] = resample_pos_embed(state["pos_embed"], old_grid, new_grid, mode=config.pos_mode)
-        if source.model_config.num_classes == num_classes:
+        same_task = source.labels == list(labels or []) and source.model_config.multilabel == multilabel
+        if same_task:
             state.update({k: v for k, v in source.state_dict.items() if k.startswith("head.")})
         missing, unexpected = model.load_state_dict(state, strict=False)
         allowed_missing = {"head.weight", "head.bias", "pos_embed"}
         if unexpected or set(missing) - allowed_missing:
-            raise ValueError(
-                f"{config.init}: weights do not fit {config.preset}: missing {missing}, unexpected {unexpected}"
+            raise ModelFileError(
+                f"--init {config.init[4:]}: its weights do not fit this model "
+                f"({len(missing)} missing, {len(unexpected)} unexpected, e.g. {(missing + unexpected)[0]})"
             )
     return model
 
@@ -284,6 +381,67 @@ def eval_loader(spec: DatasetSpec, frontend: FrontendConfig, config: TrainConfig
     )
 
 
+# ---------------------------------------------------------------- run output
+MIN_BATCHES = 4  # per epoch: fewer and a small folder takes only a step or two per epoch
+
+
+def fit_batch_size(batch_size: int, clips: int, world: int) -> int:
+    """The batch size, made smaller (a multiple of ``world``) where ``clips`` would give fewer than MIN_BATCHES."""
+    if clips < world:
+        raise ValueError(f"{clips} training clip(s) for {world} processes: each process needs at least one")
+    if clips >= MIN_BATCHES * batch_size:
+        return batch_size
+    return max(world, min(batch_size, clips // MIN_BATCHES) // world * world)
+
+
+def note(d: Dist, text: str) -> None:
+    if d.main:
+        print(f"python -m train: note: {text}", file=sys.stderr, flush=True)
+
+
+def tensorboard_writer(folder: Path):
+    """A SummaryWriter for ``folder``, or None (with a note) where the tensorboard package is missing."""
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:  # torch raises it when the tensorboard package is absent
+        print("python -m train: note: no TensorBoard logs (pip install tensorboard)", file=sys.stderr)
+        return None
+    return SummaryWriter(str(folder))
+
+
+def log_epoch(writer, record: dict, evaluation: Evaluation | None) -> None:
+    """Epoch scalars (held-out metrics, per-class AP and accuracy) for TensorBoard."""
+    step = record["step"]
+    writer.add_scalar("train/epoch_loss", record["train_loss"], step)
+    if evaluation is None:
+        return
+    for key in ("mAP", "mAUC", "accuracy"):
+        value = getattr(evaluation, key)
+        if math.isfinite(value):
+            writer.add_scalar(f"eval/{key}", value, step)
+    for row in evaluation.per_class:
+        for key in ("ap", "accuracy"):
+            if row.get(key) is not None and math.isfinite(row[key]):
+                writer.add_scalar(f"{key}/{row['label']}", row[key], step)
+    writer.flush()
+
+
+def write_figures(out_dir: Path, best: Evaluation | None, d: Dist) -> None:
+    """learning_curves.png from metrics.jsonl and confusion.png of the best epoch, if matplotlib is there."""
+    from train.plots import PlotsUnavailable, confusion_png, learning_curves
+
+    log = out_dir / "metrics.jsonl"
+    try:
+        if log.exists():
+            learning_curves(
+                [json.loads(line) for line in log.read_text().splitlines() if line], out_dir / "learning_curves.png"
+            )
+        if best is not None and best.confusion is not None:
+            confusion_png(best.confusion, out_dir / "confusion.png", "best epoch, held-out clips")
+    except PlotsUnavailable as e:
+        note(d, str(e))
+
+
 # ---------------------------------------------------------------- training
 @dataclass
 class RunResult:
@@ -317,23 +475,41 @@ def train(
     if config.precision == "auto":
         config = replace(config, precision=auto_precision(dev))
     out_dir.mkdir(parents=True, exist_ok=True)
-    frontend = FrontendConfig(target_length=config.target_length, window_seconds=config.window_seconds)
+    source = init_model_file(config)
+    frontend = replace(  # the init model's frontend (mel settings) with this run's window
+        source.frontend if source is not None else FrontendConfig(),
+        target_length=config.target_length,
+        window_seconds=config.window_seconds,
+    )
+    clips_spec = train_spec
+    if config.crops_per_clip > 1:  # several random crops of every clip per epoch
+        train_spec = replace(train_spec, clips=train_spec.clips * config.crops_per_clip)
+    batch_size = fit_batch_size(config.batch_size, len(train_spec.clips), d.world)
+    if batch_size != config.batch_size:
+        note(
+            d,
+            f"batch size {config.batch_size} -> {batch_size}: {len(train_spec.clips)} training clips "
+            f"make at least {MIN_BATCHES} batches an epoch (--batch-size sets it)",
+        )
+        config = replace(config, batch_size=batch_size)
+    steps = config.epochs * (len(train_spec.clips) // config.batch_size)
+    if config.warmup_steps > steps // 5:  # a warm-up longer than the run would never reach the full rate
+        note(d, f"warm-up {config.warmup_steps} -> {steps // 5} steps: a fifth of this run's {steps}")
+        config = replace(config, warmup_steps=steps // 5)
     if config.mean is None or config.std is None:
-        mean, std = compute_stats(train_spec, frontend, progress=progress and d.main)
+        mean, std = compute_stats(clips_spec, frontend, progress=progress and d.main)
         config = replace(config, mean=mean, std=std)
     frontend = replace(frontend, mean=config.mean, std=config.std)
     if d.main:
         (out_dir / "config.json").write_text(json.dumps(config.to_dict(), indent=2))
 
-    model = build_model(config, len(train_spec.labels), train_spec.multilabel).to(dev)
+    model = build_model(config, len(train_spec.labels), train_spec.multilabel, train_spec.labels).to(dev)
     trained = model
     if d.world > 1:
         model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[dev.index] if dev.type == "cuda" else None)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay, betas=config.betas)
     if config.batch_size % d.world:
         raise ValueError(f"batch size {config.batch_size} must divide evenly over {d.world} processes")
-    if config.crops_per_clip > 1:  # several random crops of every clip per epoch
-        train_spec = replace(train_spec, clips=train_spec.clips * config.crops_per_clip)
     dataset = WaveformDataset(train_spec, frontend.window_samples, train=True, seed=config.seed)
     weights = balanced_weights(train_spec) if config.balanced_sampling else None
     sampler = ShardedSampler(len(dataset), d, config.seed, shuffle=True, weights=weights)
@@ -346,8 +522,6 @@ def train(
         num_workers=config.num_workers,
         drop_last=True,
     )
-    if len(loader) == 0:
-        raise ValueError(f"{len(dataset)} training clips make no batch of {config.batch_size}")
     evaluator = eval_loader(eval_spec, frontend, config, d) if eval_spec is not None else None
 
     start_epoch, step, best_metric, best_epoch = 0, 0, -math.inf, -1
@@ -370,6 +544,8 @@ def train(
             print(f"resumed from {checkpoint} after epoch {ck['epoch'] + 1}")
 
     result = RunResult(None, best_epoch, None, None, out_dir)
+    writer = tensorboard_writer(out_dir / "tensorboard") if d.main else None
+    none_threshold = 0.5 if train_spec.multilabel else None  # sigmoid: below it, a clip is "none"
     meta = {"trainer": "python -m train", "data": train_spec.name, "recipe": json.dumps(config.to_dict())}
     for epoch in range(start_epoch, config.epochs):
         sampler.set_epoch(epoch)
@@ -390,6 +566,9 @@ def train(
             optimizer.step()
             step += 1
             losses.append(loss.item())
+            if writer is not None:
+                writer.add_scalar("train/loss", losses[-1], step)
+                writer.add_scalar("train/lr", optimizer.param_groups[0]["lr"], step)
             bar.set_postfix(loss=f"{np.mean(losses[-20:]):.4f}", lr=f"{optimizer.param_groups[0]['lr']:.2e}")
 
         if config.average_last and epoch >= config.epochs - config.average_last:
@@ -410,13 +589,15 @@ def train(
         evaluation = None
         if evaluator is not None:
             scores, targets = predict([trained], evaluator, dev, d, progress, config.precision)
-            evaluation = evaluate(scores.numpy(), targets.numpy(), train_spec.labels)
-            record.update({k: v for k, v in evaluation.to_dict().items() if k != "per_class"})
+            evaluation = evaluate(scores.numpy(), targets.numpy(), train_spec.labels, none_threshold)
+            record.update({k: v for k, v in evaluation.to_dict().items() if k not in ("per_class", "confusion")})
         metric = (evaluation.mAP if train_spec.multilabel else evaluation.accuracy) if evaluation else -losses[-1]
         if d.main:
             with open(out_dir / "metrics.jsonl", "a") as f:
                 f.write(json.dumps(finite(record), allow_nan=False) + "\n")
             print(epoch_line(record), flush=True)
+            if writer is not None:
+                log_epoch(writer, record, evaluation)
             if metric >= best_metric:  # a tie goes to the later epoch: it has trained longer
                 best_metric, best_epoch, result.best = metric, epoch + 1, evaluation
                 save_model_file(
@@ -438,7 +619,10 @@ def train(
         result.final = evaluation
 
     result.best_epoch = best_epoch
+    if writer is not None:
+        writer.close()
     if d.main:
+        write_figures(out_dir, result.best, d)
         save_model_file(
             out_dir / "final.pt", model_file_for(trained, frontend, train_spec, {**meta, "epoch": config.epochs})
         )
@@ -447,7 +631,7 @@ def train(
         averaged.load_state_dict(averaged_state)
         if evaluator is not None:
             scores, targets = predict([averaged.to(dev)], evaluator, dev, d, progress, config.precision)
-            result.averaged = evaluate(scores.numpy(), targets.numpy(), train_spec.labels)
+            result.averaged = evaluate(scores.numpy(), targets.numpy(), train_spec.labels, none_threshold)
         if d.main:
             save_model_file(
                 out_dir / "averaged.pt",

@@ -81,11 +81,43 @@ def d_prime(auc: float) -> float:
 
 
 def accuracy(scores: np.ndarray, targets: np.ndarray) -> float:
-    """Top-1 accuracy: share of clips whose highest score is at the argmax of their targets."""
+    """Top-1 accuracy: share of clips whose highest score is at the argmax of their targets.
+
+    Clips of no class (background) have no right top-1 answer and are left out.
+    """
     scores, positive = _check_inputs(scores, targets)
-    if len(scores) == 0:
+    some = positive.any(axis=1)
+    if not some.any():
         return math.nan
-    return float(np.mean(np.argmax(scores, axis=1) == np.argmax(positive, axis=1)))
+    return float(np.mean(np.argmax(scores[some], axis=1) == np.argmax(positive[some], axis=1)))
+
+
+NONE_LABEL = "(none)"  # the confusion matrix's row and column for clips of no class
+
+
+def confusion_matrix(
+    scores: np.ndarray, targets: np.ndarray, none_threshold: float | None = None
+) -> tuple[np.ndarray, bool]:
+    """(counts, has_none): rows are true classes, columns the top-scoring class, of clips with at most one class.
+
+    With ``none_threshold`` (sigmoid models), a clip whose top score is below it is predicted "none", and
+    the matrix gets a last row and column for "none" (clips of no class, predictions of no class).
+    """
+    scores, positive = _check_inputs(scores, targets)
+    classes = scores.shape[1]
+    has_none = none_threshold is not None
+    size = classes + has_none
+    counts = np.zeros((size, size), np.int64)
+    for row_scores, row_positive in zip(scores, positive, strict=True):
+        n = int(row_positive.sum())
+        if n > 1 or (n == 0 and not has_none):
+            continue  # a clip of several classes has no single row
+        truth = int(np.argmax(row_positive)) if n else classes
+        guess = int(np.argmax(row_scores)) if len(row_scores) else classes
+        if has_none and row_scores[guess] < none_threshold:
+            guess = classes
+        counts[truth, guess] += 1
+    return counts, has_none
 
 
 def _nanmean(values: np.ndarray) -> float:
@@ -102,7 +134,8 @@ class Evaluation:
     mAUC: float
     d_prime: float  # of mAUC, as in the AST paper
     accuracy: float
-    per_class: list[dict]  # {"label", "ap", "auc", "positives"} per class, in class order
+    per_class: list[dict]  # {"label", "ap", "auc", "accuracy", "positives"} per class, in class order
+    confusion: dict | None = None  # {"labels": [...], "counts": [[...]]}: rows true, columns predicted
 
     def to_dict(self) -> dict:
         """Plain JSON-ready values; NaN becomes None so that json.dumps writes valid JSON."""
@@ -119,19 +152,29 @@ class Evaluation:
         return clean(asdict(self))
 
 
-def evaluate(scores: np.ndarray, targets: np.ndarray, labels: list[str]) -> Evaluation:
-    """All metrics for (N, C) scores and 0/1 targets, with ``labels`` naming the C classes."""
+def evaluate(
+    scores: np.ndarray, targets: np.ndarray, labels: list[str], none_threshold: float | None = None
+) -> Evaluation:
+    """All metrics for (N, C) scores and 0/1 targets, with ``labels`` naming the C classes.
+
+    ``none_threshold``: for sigmoid models, the score below which a clip counts as "none" in the
+    confusion matrix and per-class accuracy (rtast listen's default threshold is 0.5).
+    """
     scores, positive = _check_inputs(scores, targets)
     if len(labels) != scores.shape[1]:
         raise ValueError(f"got {len(labels)} labels for {scores.shape[1]} score columns; give one label per class")
     aps, aucs = average_precision(scores, positive), roc_auc(scores, positive)
     positives = positive.sum(axis=0)
+    counts, has_none = confusion_matrix(scores, positive, none_threshold)
+    rows = counts.sum(axis=1)
+    class_accuracy = np.where(rows > 0, np.diag(counts) / np.maximum(rows, 1), math.nan)[: len(labels)]
     per_class = [
-        {"label": label, "ap": float(ap), "auc": float(auc), "positives": int(count)}
-        for label, ap, auc, count in zip(labels, aps, aucs, positives, strict=True)
+        {"label": label, "ap": float(ap), "auc": float(auc), "accuracy": float(acc), "positives": int(count)}
+        for label, ap, auc, acc, count in zip(labels, aps, aucs, class_accuracy, positives, strict=True)
     ]
+    confusion = {"labels": list(labels) + [NONE_LABEL] * has_none, "counts": counts.tolist()}
     mean_auc = _nanmean(aucs)
-    return Evaluation(_nanmean(aps), mean_auc, d_prime(mean_auc), accuracy(scores, positive), per_class)
+    return Evaluation(_nanmean(aps), mean_auc, d_prime(mean_auc), accuracy(scores, positive), per_class, confusion)
 
 
 def per_class_table(ev: Evaluation, top: int | None = None) -> str:
@@ -142,14 +185,29 @@ def per_class_table(ev: Evaluation, top: int | None = None) -> str:
     if top is not None:
         rows = rows[:top]
 
-    def number(value: float) -> str:
-        return "-" if math.isnan(value) else f"{value:.4f}"
+    def number(value: float | None) -> str:
+        return "-" if value is None or math.isnan(value) else f"{value:.4f}"
 
-    cells = [("label", "AP", "AUC", "positives")]
-    cells += [(r["label"], number(r["ap"]), number(r["auc"]), str(r["positives"])) for r in rows]
-    width = [max(len(row[i]) for row in cells) for i in range(4)]
-    lines = [
-        f"{label:<{width[0]}}  {ap:>{width[1]}}  {auc:>{width[2]}}  {count:>{width[3]}}"
-        for label, ap, auc, count in cells
+    cells = [("label", "AP", "AUC", "accuracy", "positives")]
+    cells += [
+        (r["label"], number(r["ap"]), number(r["auc"]), number(r.get("accuracy")), str(r["positives"])) for r in rows
     ]
+    width = [max(len(row[i]) for row in cells) for i in range(5)]
+    return "\n".join(
+        "  ".join(cell.ljust(width[i]) if i == 0 else cell.rjust(width[i]) for i, cell in enumerate(row))
+        for row in cells
+    )
+
+
+def confusion_table(ev: Evaluation) -> str:
+    """The confusion matrix as aligned text: one row per true class, columns numbered like the rows."""
+    if ev.confusion is None:
+        return ""
+    labels, counts = ev.confusion["labels"], ev.confusion["counts"]
+    name_width = max(len(f"{i}. {label}") for i, label in enumerate(labels))
+    width = max(len(str(max(max(row, default=0) for row in counts))), len(str(len(labels) - 1)))
+    header = " " * name_width + "  " + " ".join(str(i).rjust(width) for i in range(len(labels)))
+    lines = [header + "  <- predicted"]
+    for i, (label, row) in enumerate(zip(labels, counts, strict=True)):
+        lines.append(f"{i}. {label}".ljust(name_width) + "  " + " ".join(str(c).rjust(width) for c in row))
     return "\n".join(lines)

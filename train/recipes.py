@@ -24,6 +24,7 @@ class TrainConfig:
     window_seconds: float = 10.0  # clip length fed to the frontend
     mean: float | None = None  # log-mel stats; None = computed from the training set
     std: float | None = None
+    stats_of: str | None = None  # the dataset mean/std were measured on; other data gets its own (fit_stats)
     # optimisation (Adam as in the paper)
     lr: float = 1e-5
     batch_size: int = 12
@@ -58,7 +59,7 @@ class TrainConfig:
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} {getattr(self, name)!r} not supported; choose one of {allowed}")
         if not (self.init == "scratch" or self.init.startswith(("deit:", "ast:"))):
-            raise ValueError(f"init {self.init!r}: use scratch, deit:PATH or ast:PATH")
+            raise ValueError(f"init {self.init!r}: use scratch, deit:PATH, ast:NAME or an rtast model name or file")
         if self.lr <= 0 or self.batch_size < 1 or self.epochs < 1:
             raise ValueError("lr must be positive, batch_size and epochs at least 1")
 
@@ -76,6 +77,17 @@ class TrainConfig:
         return cls(**d)
 
 
+CPU_AST = {  # the shipped default model's encoder: 4 blocks of 192, 16x16 patches, 3-s windows
+    "preset": "tiny224",
+    "embed_dim": 192,
+    "depth": 4,
+    "num_heads": 3,
+    "fstride": 16,
+    "tstride": 16,
+    "target_length": 298,
+    "window_seconds": 3.0,
+}
+
 RECIPES: dict[str, TrainConfig] = {
     # Full AudioSet: 0.459 mAP single model in the paper.
     "audioset-full": TrainConfig(
@@ -91,6 +103,7 @@ RECIPES: dict[str, TrainConfig] = {
         average_last=4,
         mean=-4.2677393,
         std=4.5689974,
+        stats_of="audioset",
     ),
     # Balanced AudioSet subset: 0.347-0.350 mAP.
     "audioset-balanced": TrainConfig(
@@ -105,6 +118,7 @@ RECIPES: dict[str, TrainConfig] = {
         average_last=5,
         mean=-4.2677393,
         std=4.5689974,
+        stats_of="audioset",
     ),
     # ESC-50, 5-fold cross-validation, 5-s clips: 95.6 % from AudioSet init (lr 1e-4 from ImageNet only).
     "esc50": TrainConfig(
@@ -121,6 +135,7 @@ RECIPES: dict[str, TrainConfig] = {
         warmup_steps=0,
         mean=-6.6268077,
         std=5.358466,
+        stats_of="esc50",
     ),
     # Speech Commands V2, 35 words, 1-s clips: 98.11 %.
     "speechcommands": TrainConfig(
@@ -138,12 +153,76 @@ RECIPES: dict[str, TrainConfig] = {
         noise=True,
         mean=-6.845978,
         std=5.5654526,
+        stats_of="speechcommands",
+    ),
+    # Own data from scratch (class folders, laptop CPU): the shipped default model's architecture,
+    # 3-s windows, light augmentation. Learning rate and schedule from the runs in README "Training".
+    "folder": TrainConfig(
+        **CPU_AST,
+        lr=5e-4,
+        batch_size=32,
+        epochs=30,
+        warmup_steps=100,
+        lr_decay_start=15,
+        lr_decay=0.85,
+        loss="bce",
+        freq_mask=24,
+        time_mask=48,
+        precision="auto",
+    ),
+    # Own data, fine-tuned from rtast's shipped default model (architecture, frontend and stats adopted).
+    "finetune": TrainConfig(
+        **CPU_AST,
+        init="ast:default",
+        lr=1e-4,
+        batch_size=32,
+        epochs=10,
+        warmup_steps=50,
+        lr_decay_start=5,
+        lr_decay=0.85,
+        loss="bce",
+        freq_mask=24,
+        time_mask=48,
+        precision="auto",
     ),
 }
+DEFAULT_RECIPE = {  # --recipe when none is given, by --layout
+    "manifest": "audioset-balanced",
+    "esc50": "esc50",
+    "speechcommands": "speechcommands",
+    "folder": "finetune",  # from scratch (recipe folder) did not learn 10 words in the runs of README "Training"
+    "scenes": "folder",
+}
+
+
+def init_spec(text: str) -> str:
+    """``--init`` as TrainConfig stores it: scratch, deit:PATH, or ast:NAME for any rtast model name or file."""
+    if text == "scratch" or text.startswith(("deit:", "ast:")):
+        return text
+    return "ast:" + text
 
 
 def recipe(name: str, **overrides) -> TrainConfig:
     """A named recipe with some fields replaced."""
     if name not in RECIPES:
         raise ValueError(f"recipe {name!r} not found; available recipes = {list(RECIPES)}")
+    if overrides.get("init") is not None:
+        overrides["init"] = init_spec(overrides["init"])
     return replace(RECIPES[name], **{k: v for k, v in overrides.items() if v is not None})
+
+
+LAYOUT_DATA = {"esc50": "esc50", "speechcommands": "speechcommands", "manifest": "audioset"}  # layout -> stats_of
+
+
+def fit_stats(config: TrainConfig, layout: str, explicit: set[str]) -> tuple[TrainConfig, str | None]:
+    """(config, note): the recipe's mean/std dropped (to be computed) when they were measured on other data.
+
+    Stats given as flags, or adopted from an ``--init`` model (``explicit`` names them), are kept.
+    """
+    if {"mean", "std"} & explicit or config.stats_of is None or config.stats_of == LAYOUT_DATA.get(layout):
+        return config, None
+    note = (
+        f"the recipe's normalisation (mean {config.mean:.2f}, std {config.std:.2f}) is {config.stats_of}'s; "
+        "computing it from the training data instead (stored in the model file)"
+    )
+    return replace(config, mean=None, std=None, stats_of=None), note
