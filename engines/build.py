@@ -40,11 +40,7 @@ def best_backend(device: str) -> tuple[str, str]:
         return ("tensorrt", "fp16") if tensorrt_available() else ("aoti", "fp16")
     if importlib.util.find_spec("onnxruntime") is not None and importlib.util.find_spec("onnxscript") is not None:
         return "onnx", "int8"
-    return ("torch", "bf16") if cpu_has_bf16() else ("torch", "fp32")
-
-
-def cpu_has_bf16() -> bool:
-    return native_bf16()
+    return ("torch", "bf16") if native_bf16() else ("torch", "fp32")
 
 
 def check_engine_fits(meta: EngineMetadata, path: str | Path, frames: int, bins: int, classes: int) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from rtast.fbank import SAMPLE_RATE
+
 
 def mixup(
     waves: list[torch.Tensor], targets: torch.Tensor, prob: float, rng: np.random.Generator, alpha: float = 10.0
@@ -60,9 +62,6 @@ def noise_and_roll(features: torch.Tensor, rng: np.random.Generator, max_shift: 
         out[b] += torch.rand(out.shape[1:], generator=torch.Generator().manual_seed(int(rng.integers(2**31)))) * scale
         out[b] = torch.roll(out[b], int(rng.integers(-max_shift, max_shift)), dims=0)
     return out
-
-
-SAMPLE_RATE = 16000
 
 
 def room_impulse(rng: np.random.Generator, rt60: float, sample_rate: int = SAMPLE_RATE) -> np.ndarray:

@@ -1400,7 +1400,7 @@ def write_sources(out_dir: Path, sources: list[Source], mids: dict[str, str], fe
         "source_seed": SOURCE_SEED,
         "sample_rate": SAMPLE_RATE,
         "packages": {p: package_version(p) for p in packages},
-        "recordings": {name: {k: v for k, v in p.record().items() if k != "root"} for name, p in fetched.items()},
+        "recordings": {name: p.record() for name, p in fetched.items()},
         "soundfonts": {
             split: {"file": str(f.path), "package": f.package, "name": f.name} for split, f in SOUNDFONTS.items()
         },

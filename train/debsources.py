@@ -9,7 +9,6 @@ card needs to say where its training sounds came from.
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import io
 import json
 import os
@@ -23,6 +22,8 @@ from urllib.parse import unquote
 
 import numpy as np
 import soundfile as sf
+
+from rtast.checkpoints import file_sha256
 
 
 class PackageError(RuntimeError):
@@ -39,9 +40,9 @@ class Package:
     root: Path  # the unpacked tree
 
     def record(self) -> dict:
-        """What a model card lists for this package."""
+        """What a model card lists for this package (not where this machine unpacked it)."""
         out = asdict(self)
-        out["root"] = str(self.root)
+        del out["root"]
         out["licenses"] = list(self.licenses)
         return out
 
@@ -110,9 +111,9 @@ def fetch(name: str, cache: Path | None = None) -> Package:
     partial.rename(root)
     copyright_file = root / "usr" / "share" / "doc" / name / "copyright"
     text = copyright_file.read_text("utf-8", errors="replace") if copyright_file.is_file() else ""
-    sha = hashlib.sha256(deb.read_bytes()).hexdigest()
+    sha = file_sha256(deb)
     package = Package(name, version, sha, deb.stat().st_size, licenses(text), root)
-    meta.write_text(json.dumps({k: v for k, v in package.record().items() if k != "root"}) + "\n", "utf-8")
+    meta.write_text(json.dumps(package.record()) + "\n", "utf-8")
     return package
 
 

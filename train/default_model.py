@@ -23,17 +23,10 @@ from pathlib import Path
 import torch
 
 from rtast.checkpoints import DEFAULT_MODEL_NAME, load_model_file, save_model_file
-from train.recipes import TrainConfig
+from train.recipes import CPU_AST, TrainConfig
 
 DEFAULT_RECIPE = TrainConfig(
-    preset="tiny224",
-    embed_dim=192,
-    depth=4,
-    num_heads=3,
-    fstride=16,
-    tstride=16,
-    target_length=298,
-    window_seconds=3.0,  # 3 s -> 298 frames; 8 x 18 patches
+    **CPU_AST,  # 3 s -> 298 frames; 8 x 18 patches of 16x16
     lr=5e-4,
     batch_size=32,
     epochs=20,
