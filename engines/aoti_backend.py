@@ -7,15 +7,16 @@ from pathlib import Path
 import torch
 
 from engines.export import ScoringModel, batch_dim, example_input
+from rtast.configs import ConfigError
 from rtast.model import AST
 
 
 def compile_aoti(model: AST, path: str | Path, max_batch: int, device: str = "cpu", precision: str = "fp32") -> Path:
     """Export and compile ``model`` for ``device``; bf16/fp16 are autocast inside the graph."""
     if precision not in ("fp32", "bf16", "fp16"):
-        raise ValueError(f"precision {precision!r} not supported by aoti; choose fp32, bf16 or fp16")
+        raise ConfigError(f"precision {precision!r} not supported by aoti; choose fp32, bf16 or fp16")
     if precision == "fp16" and not device.startswith("cuda"):
-        raise ValueError("fp16 needs CUDA; on the CPU use bf16")
+        raise ConfigError("fp16 needs CUDA; on the CPU use bf16")
     dtype = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
     model = model.eval().to(device)
     wrapper = ScoringModel(model, dtype, torch.device(device).type).eval()
@@ -29,6 +30,8 @@ def compile_aoti(model: AST, path: str | Path, max_batch: int, device: str = "cp
 
 class AotiEngine:
     """Loads a .pt2 package; runs on the device it was compiled for."""
+
+    step_spans = None  # compiled graphs carry the clip head only: events take window times
 
     def __init__(self, path: str | Path, device: str = "cpu"):
         self.device = torch.device(device)

@@ -29,6 +29,8 @@ class _Request:
 class BatchingEngine:
     """Wraps an engine; thread-safe ``run`` that batches concurrent callers."""
 
+    step_spans = None  # batched callers get clip scores only
+
     def __init__(self, engine: Engine, max_batch: int = 8, max_delay: float = 0.005):
         self.engine = engine
         self.max_batch = max_batch

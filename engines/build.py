@@ -11,6 +11,7 @@ import torch
 
 from engines.metadata import EngineError, EngineMetadata, check_compatible, device_name, read_metadata, write_metadata
 from rtast.checkpoints import file_sha256, load_model_file
+from rtast.configs import ConfigError
 from rtast.cpu import native_bf16
 from rtast.devices import check_device
 from rtast.paths import check_writable_file
@@ -83,10 +84,10 @@ def build_engine(
         backend, auto_precision = best_backend(device)
         precision = precision or auto_precision
     if backend not in BACKENDS:
-        raise ValueError(f"backend {backend!r} not supported; choose one of {BACKENDS} or auto")
+        raise ConfigError(f"backend {backend!r} not supported; choose one of {BACKENDS} or auto")
     precision = precision or "fp32"
     if prepare_only and backend != "tensorrt":
-        raise ValueError("--prepare-only is for --backend tensorrt (the TensorRT-ready ONNX graph)")
+        raise ConfigError("--prepare-only is for --backend tensorrt (the TensorRT-ready ONNX graph)")
     out = Path(output) if output else default_output(model_path, backend, precision)
     if backend == "aoti" and out.suffix != ".pt2":
         out = out.with_name(out.name + ".pt2")  # AOTInductor packages must end in .pt2
@@ -94,7 +95,7 @@ def build_engine(
         out = out.with_suffix(".onnx")
     if backend == "tensorrt":
         if precision not in TENSORRT_PRECISIONS:
-            raise ValueError(f"precision {precision!r} not supported by tensorrt; choose one of {TENSORRT_PRECISIONS}")
+            raise ConfigError(f"precision {precision!r} not supported by tensorrt; choose one of {TENSORRT_PRECISIONS}")
         if not prepare_only:
             from engines.tensorrt_backend import import_tensorrt
 
@@ -128,7 +129,7 @@ def build_engine(
         from engines.onnx_backend import embed_metadata
 
         if precision not in ("fp32", "int8"):
-            raise ValueError("the onnx backend builds fp32 or int8 (static Q/DQ with --calibration, else dynamic)")
+            raise ConfigError("the onnx backend builds fp32 or int8 (static Q/DQ with --calibration, else dynamic)")
         meta = replace(meta, recipe=_build_onnx(model, out, precision, max_batch, calibration))
         embed_metadata(out, {"rtast": meta.to_json()})
     else:

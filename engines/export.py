@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from rtast.configs import ConfigError
 from rtast.model import AST
 
 INPUT_NAME = "features"  # (batch, frames, mel_bins) float32, normalised
@@ -36,5 +37,5 @@ def example_input(model: AST, batch: int = 2, device: str = "cpu") -> torch.Tens
 def batch_dim(max_batch: int) -> torch.export.Dim:
     """The dynamic batch dimension: 1 … max_batch (the number of frames stays fixed per engine)."""
     if max_batch < 1:
-        raise ValueError(f"max batch must be at least 1, got {max_batch}")
+        raise ConfigError(f"max batch must be at least 1, got {max_batch}")
     return torch.export.Dim("batch", min=1, max=max(2, max_batch))

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from engines.base import BackendUnavailable
 from engines.export import INPUT_NAME, OUTPUT_NAME, ScoringModel, batch_dim, example_input
 from engines.metadata import EngineError
 from rtast.model import AST
@@ -20,7 +21,7 @@ def _require(module: str):
     try:
         return __import__(module)
     except ImportError as e:
-        raise RuntimeError(f"the onnx backend needs {module}: pip install 'rtast[onnx]'") from e
+        raise BackendUnavailable(f"the onnx backend needs {module}: pip install 'rtast[onnx]'") from e
 
 
 def export_onnx(model: AST, path: str | Path, max_batch: int, metadata: dict | None = None) -> Path:
@@ -70,6 +71,8 @@ def quantize_int8(src: str | Path, dst: str | Path) -> Path:
 class OnnxEngine:
     """Runs an exported graph with ONNX Runtime."""
 
+    step_spans = None  # compiled graphs carry the clip head only: events take window times
+
     def __init__(self, path: str | Path, device: str = "cpu", threads: int | None = None):
         ort = _require("onnxruntime")
         options = ort.SessionOptions()
@@ -78,7 +81,9 @@ class OnnxEngine:
         providers = ["CPUExecutionProvider"]
         if device.startswith("cuda"):
             if "CUDAExecutionProvider" not in ort.get_available_providers():
-                raise RuntimeError("onnxruntime here has no CUDA provider (install onnxruntime-gpu); use --device cpu")
+                raise BackendUnavailable(
+                    "onnxruntime here has no CUDA provider (install onnxruntime-gpu); use --device cpu"
+                )
             index = int(device.split(":")[1]) if ":" in device else 0
             providers = [("CUDAExecutionProvider", {"device_id": index}), "CPUExecutionProvider"]
         from onnxruntime.capi.onnxruntime_pybind11_state import Fail, InvalidGraph, InvalidProtobuf, NoSuchFile

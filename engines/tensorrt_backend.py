@@ -14,8 +14,10 @@ from pathlib import Path
 
 import torch
 
+from engines.base import BackendUnavailable
 from engines.export import INPUT_NAME, OUTPUT_NAME
 from engines.metadata import EngineError
+from rtast.configs import ConfigError
 
 WORKSPACE_BYTES = 4 << 30
 PRECISIONS = ("fp32", "fp16", "int8")
@@ -29,11 +31,13 @@ def check_tensorrt_version(version: str) -> None:
     """Raise RuntimeError unless ``version`` (tensorrt.__version__) is in the supported range."""
     match = re.match(r"(\d+)\.(\d+)", version or "")
     if match is None:
-        raise RuntimeError(f"cannot read the TensorRT version {version!r}; reinstall it: pip install '{REQUIREMENT}'")
+        raise BackendUnavailable(
+            f"cannot read the TensorRT version {version!r}; reinstall it: pip install '{REQUIREMENT}'"
+        )
     have = (int(match[1]), int(match[2]))
     low, high = SUPPORTED
     if not low <= have < high:
-        raise RuntimeError(
+        raise BackendUnavailable(
             f"TensorRT {version} is not supported: rtast builds strongly typed engines for TensorRT "
             f"{low[0]}.{low[1]} up to (not including) {high[0]}.{high[1]}; pip install '{REQUIREMENT}'"
         )
@@ -44,20 +48,20 @@ def import_tensorrt():
     try:
         import tensorrt
     except ImportError as e:
-        raise RuntimeError(
+        raise BackendUnavailable(
             f"the tensorrt backend needs NVIDIA TensorRT (pip install '{REQUIREMENT}' on a machine with CUDA); "
             "it is not installed here — use --backend onnx or aoti, or --prepare-only for the TensorRT-ready ONNX"
         ) from e
     check_tensorrt_version(getattr(tensorrt, "__version__", ""))
     if not torch.cuda.is_available():
-        raise RuntimeError("the tensorrt backend needs a CUDA GPU; torch sees none")
+        raise BackendUnavailable("the tensorrt backend needs a CUDA GPU; torch sees none")
     return tensorrt
 
 
 def profile_shapes(max_batch: int, frames: int, mel_bins: int) -> tuple[tuple[int, ...], ...]:
     """(min, opt, max) input shapes of the optimisation profile: batch 1 … max_batch, tuned for batch 1."""
     if max_batch < 1:
-        raise ValueError(f"max batch must be at least 1, got {max_batch}")
+        raise ConfigError(f"max batch must be at least 1, got {max_batch}")
     return (1, frames, mel_bins), (1, frames, mel_bins), (max_batch, frames, mel_bins)
 
 
@@ -93,7 +97,7 @@ def build_tensorrt(
     ``precision`` is already in the graph; here it only turns TF32 off for fp32, so fp32 means fp32.
     """
     if precision not in PRECISIONS:
-        raise ValueError(f"precision {precision!r} not supported by tensorrt; choose one of {PRECISIONS}")
+        raise ConfigError(f"precision {precision!r} not supported by tensorrt; choose one of {PRECISIONS}")
     trt = import_tensorrt()
     with torch.cuda.device(device_index(device)):  # TensorRT builds for the current device
         logger = trt.Logger(trt.Logger.WARNING)
@@ -127,6 +131,8 @@ def build_tensorrt(
 
 class TensorRTEngine:
     """Deserializes an engine and runs it on torch CUDA tensors, on its own stream and device."""
+
+    step_spans = None  # compiled graphs carry the clip head only: events take window times
 
     def __init__(self, path: str | Path, device: str = "cuda"):
         trt = import_tensorrt()

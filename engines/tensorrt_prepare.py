@@ -21,7 +21,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from engines.base import BackendUnavailable
 from engines.export import INPUT_NAME
+from rtast.configs import ConfigError
 from rtast.model import AST
 
 # Kept fp32: normalisation and softmax overflow or drift in fp16 (public ViT/AST export reports).
@@ -39,7 +41,7 @@ def convert_fp16(src: str | Path, dst: str | Path) -> Path:
     try:
         from onnxconverter_common.float16 import convert_float_to_float16
     except ImportError as e:
-        raise RuntimeError("fp16 for TensorRT needs onnxconverter-common: pip install 'rtast[tensorrt]'") from e
+        raise BackendUnavailable("fp16 for TensorRT needs onnxconverter-common: pip install 'rtast[tensorrt]'") from e
     model = convert_float_to_float16(onnx.load(str(src)), keep_io_types=True, op_block_list=FP16_BLOCK_LIST)
     onnx.checker.check_model(model)
     onnx.save(model, str(dst))
@@ -63,7 +65,7 @@ class _WindowReader:
 def calibration_batches(windows: torch.Tensor, batch: int) -> list[torch.Tensor]:
     """Every (n, frames, bins) window in batches of ``batch`` (the last may be shorter): none is skipped."""
     if batch < 1 or len(windows) == 0:
-        raise ValueError(f"int8 calibration needs windows of real audio and a batch >= 1, got {len(windows)}, {batch}")
+        raise ConfigError(f"int8 calibration needs windows of real audio and a batch >= 1, got {len(windows)}, {batch}")
     return list(windows.split(batch))
 
 
@@ -116,10 +118,10 @@ def prepare_onnx(
         export_onnx(model, path, max_batch)
         return "fp32"
     if precision not in ("fp16", "int8"):
-        raise ValueError(f"precision {precision!r} cannot be put in the ONNX graph; choose fp32, fp16 or int8")
+        raise ConfigError(f"precision {precision!r} cannot be put in the ONNX graph; choose fp32, fp16 or int8")
     if precision == "int8" and (calibration is None or len(calibration) < MIN_CALIBRATION_WINDOWS):
         got = 0 if calibration is None else len(calibration)
-        raise ValueError(
+        raise ConfigError(
             f"int8 needs at least {MIN_CALIBRATION_WINDOWS} calibration windows of real audio "
             f"(--calibration FILE...), got {got}"
         )

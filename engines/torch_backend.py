@@ -6,6 +6,7 @@ from contextlib import nullcontext
 
 import torch
 
+from rtast.configs import ConfigError
 from rtast.model import AST
 
 PRECISIONS = ("fp32", "bf16", "fp16")
@@ -16,13 +17,16 @@ class TorchEngine:
 
     def __init__(self, model: AST, device: str = "cpu", precision: str = "fp32"):
         if precision not in PRECISIONS:
-            raise ValueError(f"precision {precision!r} not supported by the torch backend; choose one of {PRECISIONS}")
+            raise ConfigError(f"precision {precision!r} not supported by the torch backend; choose one of {PRECISIONS}")
         if precision == "fp16" and not device.startswith("cuda"):
-            raise ValueError("fp16 needs a CUDA device; on the CPU use bf16")
+            raise ConfigError("fp16 needs a CUDA device; on the CPU use bf16")
         self.model = model.eval().to(device)
         self.device = torch.device(device)
         self.precision = precision
         self.name = f"torch-{precision}"
+        config = self.model.config
+        # input frames [first, end) of each time step the frame head scores; None without one
+        self.step_spans = [config.step_span(k) for k in range(config.grid[1])] if config.frame_head else None
 
     def _autocast(self):
         if self.precision == "fp32":
@@ -35,3 +39,10 @@ class TorchEngine:
         with self._autocast():
             logits = self.model(windows.to(self.device, torch.float32))
         return self.model.scores(logits.float()).cpu()
+
+    @torch.inference_mode()
+    def run_frames(self, windows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(clip scores (batch, classes), frame scores (batch, time_steps, classes)), for a model with a frame head."""
+        with self._autocast():
+            clip, frames = self.model.forward_with_frames(windows.to(self.device, torch.float32))
+        return self.model.scores(clip.float()).cpu(), torch.sigmoid(frames.float()).cpu()

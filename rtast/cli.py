@@ -309,9 +309,10 @@ def cmd_listen(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     if any(isinstance(sink, TerminalDisplay) for sink in sinks):
-        from rtast.sinks import TIMING_LEGEND
+        from rtast.sinks import FRAME_TIMING_LEGEND, TIMING_LEGEND
 
-        print(f"rtast listen: {TIMING_LEGEND}", file=sys.stderr)
+        legend = TIMING_LEGEND if getattr(engine, "step_spans", None) is None else FRAME_TIMING_LEGEND
+        print(f"rtast listen: {legend}", file=sys.stderr)
     if no_window is None:
         from apps.live.app import run_gui
         from apps.live.inputs import InputChoice
@@ -883,10 +884,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    from engines.base import BackendUnavailable
     from engines.metadata import EngineError
     from rtast.audio import DeviceError
     from rtast.audiofile import AudioFileError
     from rtast.checkpoints import ModelFileError
+    from rtast.configs import ConfigError
     from rtast.devices import DeviceSpecError
     from rtast.evaluate import EvaluationError
     from rtast.importers import CheckpointImportError
@@ -895,6 +898,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (
         UserError,
+        ConfigError,
+        BackendUnavailable,
         ModelFileError,
         CheckpointImportError,
         AudioFileError,
@@ -903,8 +908,6 @@ def main(argv: list[str] | None = None) -> int:
         OutputPathError,
         DeviceSpecError,
         EvaluationError,
-        ValueError,
-        RuntimeError,
     ) as e:
         print(f"rtast {args.command}: error: {e}", file=sys.stderr)
         return 2

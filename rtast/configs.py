@@ -8,6 +8,10 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
+class ConfigError(ValueError):
+    """A setting that cannot work: a flag's value or a combination of flags (the message names them)."""
+
+
 def from_dict(cls: type[T], d: dict[str, Any], what: str) -> T:
     """``cls(**d)``, refusing keys the dataclass does not have, naming them and the known ones."""
     known = {f.name for f in fields(cls)}

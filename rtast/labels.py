@@ -6,13 +6,15 @@ import csv
 from importlib import resources
 from pathlib import Path
 
+from rtast.configs import ConfigError
+
 AUDIOSET_NUM_CLASSES = 527
 
 
 def _read_label_csv(lines: list[str], source: str) -> list[str]:
     rows = list(csv.DictReader(lines))
     if not rows or "display_name" not in rows[0]:
-        raise ValueError(f"{source}: expected a CSV with a 'display_name' column (AudioSet layout)")
+        raise ConfigError(f"{source}: expected a CSV with a 'display_name' column (AudioSet layout)")
     if "index" in rows[0]:
         rows.sort(key=lambda r: int(r["index"]))
     return [r["display_name"] for r in rows]
@@ -30,14 +32,14 @@ def read_labels(path: str | Path) -> list[str]:
     try:
         lines = path.read_text("utf-8").splitlines()
     except OSError as e:
-        raise ValueError(f"cannot read label file {path}: {e.strerror}") from e
+        raise ConfigError(f"cannot read label file {path}: {e.strerror}") from e
     except UnicodeDecodeError as e:
-        raise ValueError(f"label file {path} is not UTF-8 text (byte {e.start}: {e.reason})") from e
+        raise ConfigError(f"label file {path} is not UTF-8 text (byte {e.start}: {e.reason})") from e
     if lines and "display_name" in lines[0]:
         return _read_label_csv(lines, str(path))
     names = [line.strip() for line in lines if line.strip()]
     if not names:
-        raise ValueError(f"label file {path} has no names")
+        raise ConfigError(f"label file {path} has no names")
     return names
 
 

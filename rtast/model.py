@@ -2,7 +2,10 @@
 
 Input (batch, frames, mel_bins) -> logits (batch, num_classes). Read top to bottom:
 PatchEmbed -> [CLS, DIST] + patches + position embedding -> Blocks -> norm -> head on the mean
-of the CLS and distillation tokens.
+of the CLS and distillation tokens. A model with ``frame_head`` also scores each time step: the
+patch tokens of one column of the grid (one stretch of ``tstride`` frames) are averaged over
+frequency and classified, giving (batch, time_steps, num_classes) logits that place event
+boundaries inside the window.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from rtast.configs import from_dict
+from rtast.configs import ConfigError, from_dict
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class ASTConfig:
     norm_eps: float = 1e-6  # LayerNorm eps inside blocks and the final norm
     head_norm_eps: float = 1e-5  # LayerNorm eps of the classifier head
     multilabel: bool = True  # scores are sigmoid(logits) if True else softmax(logits)
+    frame_head: bool = False  # also score each column of patches (strong labels: event times)
 
     @property
     def grid(self) -> tuple[int, int]:
@@ -46,6 +50,10 @@ class ASTConfig:
     def num_patches(self) -> int:
         f, t = self.grid
         return f * t
+
+    def step_span(self, step: int) -> tuple[int, int]:
+        """Input frames [first, end) that time step ``step`` of the frame head sees."""
+        return step * self.tstride, step * self.tstride + self.patch_size
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -74,7 +82,7 @@ def available_models() -> list[str]:
 def preset(name: str, **overrides) -> ASTConfig:
     """The config of preset ``name`` with fields replaced by ``overrides`` (e.g. input_tdim=128)."""
     if name not in PRESETS:
-        raise ValueError(f"model preset {name!r} not found; available presets = {available_models()}")
+        raise ConfigError(f"model preset {name!r} not found; available presets = {available_models()}")
     return replace(PRESETS[name], **overrides)
 
 
@@ -147,6 +155,9 @@ class AST(nn.Module):
         self.norm = nn.LayerNorm(D, eps=config.norm_eps)
         self.head_norm = nn.LayerNorm(D, eps=config.head_norm_eps)
         self.head = nn.Linear(D, config.num_classes)
+        if config.frame_head:
+            self.frame_norm = nn.LayerNorm(D, eps=config.head_norm_eps)
+            self.frame_head = nn.Linear(D, config.num_classes)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -161,8 +172,8 @@ class AST(nn.Module):
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)
 
-    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, T, F) -> pooled embedding (B, D): mean of the CLS and distillation tokens."""
+    def forward_tokens(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, F) -> normalised tokens (B, 2 + patches, D): CLS, distillation, then the patch grid."""
         B, T, n_mels = x.shape
         if (T, n_mels) != (self.config.input_tdim, self.config.num_mel_bins):
             raise ValueError(
@@ -174,14 +185,34 @@ class AST(nn.Module):
         x = torch.cat([prefix, x], dim=1) + self.pos_embed
         for block in self.blocks:
             x = block(x)
-        x = self.norm(x)
+        return self.norm(x)
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, F) -> pooled embedding (B, D): mean of the CLS and distillation tokens."""
+        x = self.forward_tokens(x)
         return (x[:, 0] + x[:, 1]) / 2
 
     def forward_head(self, pooled: torch.Tensor) -> torch.Tensor:
         return self.head(self.head_norm(pooled))
 
+    def step_features(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Tokens (B, 2 + f*t, D) -> one embedding per time step (B, t, D), averaged over frequency."""
+        f, t = self.config.grid
+        return tokens[:, 2:].reshape(tokens.shape[0], f, t, -1).mean(1)
+
+    def forward_frame_head(self, steps: torch.Tensor) -> torch.Tensor:
+        return self.frame_head(self.frame_norm(steps))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.forward_head(self.forward_features(x))
+
+    def forward_with_frames(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, T, F) -> (clip logits (B, classes), frame logits (B, time_steps, classes)); needs ``frame_head``."""
+        if not self.config.frame_head:
+            raise ValueError("this model has no frame head (ASTConfig.frame_head is False)")
+        tokens = self.forward_tokens(x)
+        clip = self.forward_head((tokens[:, 0] + tokens[:, 1]) / 2)
+        return clip, self.forward_frame_head(self.step_features(tokens))
 
     def scores(self, logits: torch.Tensor) -> torch.Tensor:
         """Probabilities from logits: sigmoid for multi-label models, softmax otherwise."""

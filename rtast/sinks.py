@@ -16,6 +16,7 @@ from typing import IO, Protocol
 import numpy as np
 import torch
 
+from rtast.configs import ConfigError
 from rtast.events import Event
 
 MAX_UNWRITTEN = 10000  # events kept in memory while the log cannot be written (disk full)
@@ -26,7 +27,7 @@ EVENT_FORMATS = ("auto", "jsonl", "tsv")
 def event_format(path: str, requested: str = "auto") -> str:
     """``jsonl`` or ``tsv``: as requested, else ``tsv`` for names ending in ``.tsv`` and JSON lines otherwise."""
     if requested not in EVENT_FORMATS:
-        raise ValueError(f"event format {requested!r} not supported; choose one of {EVENT_FORMATS}")
+        raise ConfigError(f"event format {requested!r} not supported; choose one of {EVENT_FORMATS}")
     if requested != "auto":
         return requested
     return "tsv" if path.lower().endswith(".tsv") else "jsonl"
@@ -76,7 +77,7 @@ class EventLog:
             try:
                 self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             except OSError as e:
-                raise ValueError(f"cannot open event log {path}: {e.strerror}") from e
+                raise ConfigError(f"cannot open event log {path}: {e.strerror}") from e
         self._fsync = fsync
         self._unwritten: deque[bytes] = deque(maxlen=MAX_UNWRITTEN)
         self.lost = 0  # events that fell out of the in-memory backlog
@@ -95,7 +96,7 @@ class EventLog:
             first = f.readline().rstrip("\r\n")
         if first.split("\t") != TSV_HEADER.split("\t"):
             os.close(self._fd)
-            raise ValueError(
+            raise ConfigError(
                 f"cannot append events to {self.path}: its first line is not the DESED header "
                 f"({TSV_HEADER.replace(chr(9), ' ')}); give a new file name"
             )
@@ -176,6 +177,12 @@ TIMING_LEGEND = (
     "the start of the newest hop of the first window above --threshold, an offset at the start of the first window "
     "below the release; median smoothing decides one window late. As windows are long, an event can end while "
     "later windows, which still hold its sound, show its label."
+)
+FRAME_TIMING_LEGEND = (
+    "each line: [window start-end] the span scored, its top labels after smoothing. Events: the window scores "
+    "decide that an event begins or ends (--threshold, release; median smoothing decides one window late) and "
+    "the model's frame head places it: the onset at the first ~0.16-s step scoring at least half the window's "
+    "highest, the offset after the last one. Event records say which placed them (timing: frames or windows)."
 )
 
 

@@ -19,7 +19,8 @@ import numpy as np
 
 from engines.base import Engine
 from rtast.audio import DeviceError, Source
-from rtast.events import EventDetector
+from rtast.configs import ConfigError
+from rtast.events import EventDetector, Steps
 from rtast.fbank import SAMPLE_RATE, FrontendConfig
 from rtast.resample import StreamResampler
 from rtast.sinks import Sink, WindowResult
@@ -40,9 +41,9 @@ class ListenConfig:
 
     def __post_init__(self) -> None:
         if not 0 < self.hop_seconds < math.inf:  # also refuses NaN
-            raise ValueError(f"hop must be a finite number of seconds above 0, got {self.hop_seconds}")
+            raise ConfigError(f"hop must be a finite number of seconds above 0, got {self.hop_seconds}")
         if self.max_seconds is not None and not self.max_seconds > 0:
-            raise ValueError(f"duration must be positive seconds, got {self.max_seconds}")
+            raise ConfigError(f"duration must be positive seconds, got {self.max_seconds}")
 
 
 @dataclass
@@ -119,6 +120,9 @@ class Listener:
         self.sinks = sinks
         self.stats = StreamStats(source=source.description, native_rate=source.sample_rate)
         self.latest: WindowResult | None = None  # newest result, for displays that poll
+        spans = getattr(engine, "step_spans", None)  # a frame head places event times inside windows
+        shift = frontend.frame_shift_ms / 1000
+        self.step_offsets = None if spans is None else np.array(spans, np.float64) * shift  # (steps, 2) seconds
 
     def run(self, stop: threading.Event | None = None) -> StreamStats:
         """Process until the input ends, ``max_seconds`` of audio, ``stop`` is set or the device is lost."""
@@ -184,11 +188,15 @@ class Listener:
 
     def _score(self, windows: list[FrameWindow], arrival: float) -> None:
         inputs = self.frontend.model_inputs(windows)
-        scores = self.engine.run(inputs).numpy()
+        if self.step_offsets is None:
+            scores, frame_scores = self.engine.run(inputs).numpy(), [None] * len(windows)
+        else:
+            clip, frames = self.engine.run_frames(inputs)
+            scores, frame_scores = clip.numpy(), frames.numpy()
         latency = time.monotonic() - arrival
-        for w, s, x in zip(windows, scores, inputs, strict=True):
+        for w, s, x, f in zip(windows, scores, inputs, frame_scores, strict=True):
             t_start, t_end = w.start / SAMPLE_RATE, w.end / SAMPLE_RATE
-            events = self.detector.update(t_start, t_end, s)
+            events = self.detector.update(t_start, t_end, s, self._steps(t_start, t_end, f))
             result = WindowResult(t_start, t_end, s, self.detector.smoothed, latency, x)
             self.latest = result
             self.stats.windows += 1
@@ -197,6 +205,14 @@ class Listener:
                 sink.window(result)
             for event in events:
                 self._emit_event(event)
+
+    def _steps(self, t_start: float, t_end: float, frame_scores: np.ndarray | None) -> Steps | None:
+        """The frame head's steps of one window that hold audio (a start-up window is padded at its end)."""
+        if frame_scores is None:
+            return None
+        starts, ends = t_start + self.step_offsets[:, 0], t_start + self.step_offsets[:, 1]
+        keep = starts < t_end
+        return Steps(starts[keep], np.minimum(ends[keep], t_end), frame_scores[keep]) if keep.any() else None
 
     def _emit_event(self, event) -> None:
         self.stats.events += 1

@@ -21,6 +21,7 @@ import torch
 
 from engines.base import Engine
 from rtast.audio import FileSource
+from rtast.configs import ConfigError
 from rtast.events import Event, EventConfig, EventDetector
 from rtast.fbank import SAMPLE_RATE, FrontendConfig, window_input
 from rtast.stream import ListenConfig, Listener
@@ -42,11 +43,11 @@ class TagConfig:
 
     def __post_init__(self) -> None:
         if self.reduce not in REDUCTIONS:
-            raise ValueError(f"reduce {self.reduce!r} not supported; choose one of {REDUCTIONS}")
+            raise ConfigError(f"reduce {self.reduce!r} not supported; choose one of {REDUCTIONS}")
         if self.hop_seconds is not None and not 0 < self.hop_seconds < math.inf:  # also refuses NaN
-            raise ValueError(f"hop must be a finite number of seconds above 0, got {self.hop_seconds}")
+            raise ConfigError(f"hop must be a finite number of seconds above 0, got {self.hop_seconds}")
         if self.top_k < 1 or self.batch_size < 1:
-            raise ValueError("top_k and batch_size must be at least 1")
+            raise ConfigError("top_k and batch_size must be at least 1")
 
 
 @dataclass(frozen=True)

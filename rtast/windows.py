@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from rtast.audiofile import iter_audio
+from rtast.configs import ConfigError
 from rtast.fbank import FrontendConfig, IncrementalFbank, num_frames, window_input
 
 
@@ -39,9 +40,9 @@ class FrameWindows:
     def __init__(self, config: FrontendConfig, window: int, hop: int, first_end: int):
         shift = config.frame_shift
         if window < config.frame_length or hop <= 0:
-            raise ValueError(f"window ({window} samples) must hold one frame and hop ({hop}) must be positive")
+            raise ConfigError(f"window ({window} samples) must hold one frame and hop ({hop}) must be positive")
         if window % shift or hop % shift or first_end % shift:
-            raise ValueError(f"window, hop and first end must be multiples of the frame shift ({shift} samples)")
+            raise ConfigError(f"window, hop and first end must be multiples of the frame shift ({shift} samples)")
         self.config = config
         self.window = window
         self.hop = hop

@@ -381,3 +381,36 @@ def test_status_line():
         assert part in text
     assert "display paused" in text
     assert "error: gone" in format_status(LiveStats(source="mic", error="gone"), "m")
+
+
+def test_sigterm_closes_the_window_and_its_open_events(bot, clip, speech_model, tmp_path):
+    """SIGTERM while speech sounds: the window closes, the open Speech event gets its offset, and the
+    stats say which signal stopped the run (rtast listen exits 128 + it)."""
+    import signal
+
+    from apps.live.app import run_gui
+    from apps.live.window import LiveWindow
+    from rtast.sinks import EventLog
+
+    path, start, _ = clip
+    log = EventLog(str(tmp_path / "events.jsonl"))
+    seen = []
+
+    class Seen:
+        window = close = staticmethod(lambda *_: None)
+        event = staticmethod(seen.append)
+
+    def terminate_once_speech_is_on():
+        windows = [w for w in QtWidgets.QApplication.topLevelWidgets() if isinstance(w, LiveWindow) and w.isVisible()]
+        if windows and [e.kind for e in seen] == ["onset"]:  # speech began and goes on
+            os.kill(os.getpid(), signal.SIGTERM)
+        else:
+            QtCore.QTimer.singleShot(50, terminate_once_speech_is_on)
+
+    QtCore.QTimer.singleShot(50, terminate_once_speech_is_on)
+    result = run_gui(live_setup(speech_model, sinks=[log, Seen()]), InputChoice.file(path, realtime=True))
+    log.close()
+    assert result.error is None
+    assert result.stats.stop_signal == signal.SIGTERM and result.stats.stopped_by == "terminated (SIGTERM)"
+    records = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
+    assert [r["event"] for r in records] == ["onset", "offset"] and records[1]["offset"] >= records[0]["onset"]

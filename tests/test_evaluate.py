@@ -104,3 +104,20 @@ def test_events_written_by_tag_are_read_back(tmp_path):
     log.event(Event("Speech", 1.0, 2.5, 0.9))
     log.close()
     assert read_events_tsv(path).events == [TsvEvent("a.wav", 1.0, 2.5, "Speech")]
+
+
+def test_overlapping_truth_events_of_one_class_are_scored(tmp_path):
+    """Mixed scenes (the default model's corpus) hold overlapping events of one class: PSDS scores their union."""
+    overlapping = HEADER + "a.wav\t1.0\t4.0\tPiano\na.wav\t2.5\t6.0\tPiano\na.wav\t6.0\t7.0\tPiano\nb.wav\t1\t2\tDog\n"
+    truth = read_events_tsv(table(tmp_path, "t.tsv", overlapping))
+    union = HEADER + "a.wav\t1.0\t7.0\tPiano\nb.wav\t1\t2\tDog\n"
+    report = evaluate(truth, read_events_tsv(table(tmp_path, "e.tsv", union)), {"a.wav": 10.0, "b.wav": 10.0})
+    assert report["psds"]["psds1"]["per_class"]["Piano"] == pytest.approx(1.0)
+    assert report["event_based"]["per_class"]["Piano"]["references"] == 3  # sed_eval still counts each event
+
+
+def test_one_class_gets_f1_and_no_psds(tmp_path):
+    truth = read_events_tsv(table(tmp_path, "t.tsv", HEADER + "a.wav\t1.0\t4.0\tPiano\n"))
+    report = evaluate(truth, truth, {"a.wav": 10.0})
+    assert report["event_based"]["overall"]["f_measure"] == 1.0
+    assert report["psds"]["psds1"]["value"] is None and "two classes" in report["psds"]["psds1"]["note"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rtast.events import Event, EventConfig, EventDetector
+from rtast.events import Event, EventConfig, EventDetector, Steps
 
 HOP = 1.0
 WINDOW = 10.0
@@ -76,7 +76,13 @@ def test_finish_closes_open_events():
 
 
 def test_event_records():
-    assert Event("dog", 1.0, None, 0.8).to_dict() == {"event": "onset", "label": "dog", "onset": 1.0, "peak": 0.8}
+    assert Event("dog", 1.0, None, 0.8).to_dict() == {
+        "event": "onset",
+        "label": "dog",
+        "onset": 1.0,
+        "peak": 0.8,
+        "timing": "windows",
+    }
     d = Event("dog", 1.0, 3.5, 0.8).to_dict()
     assert d["event"] == "offset" and d["duration"] == 2.5
 
@@ -87,3 +93,49 @@ def test_event_records():
 def test_bad_config(kwargs):
     with pytest.raises(ValueError):
         EventConfig(**kwargs)
+
+
+def steps_of(t_start: float, active: tuple[float, float] | None, step: float = 0.16, count: int = 18) -> Steps:
+    """Frame-head scores of a 2.88-s window: 0.9 for steps inside ``active`` (stream seconds), else 0.05."""
+    starts = t_start + step * np.arange(count)
+    ends = starts + step
+    on = np.zeros(count, bool) if active is None else (ends > active[0]) & (starts < active[1])
+    return Steps(starts, ends, np.where(on, 0.9, 0.05)[:, None].astype(np.float32))
+
+
+def test_frame_head_places_onset_and_offset_inside_the_window():
+    """A sound from 3.3 s to 5.1 s: the window scores decide, the steps say where it starts and ends."""
+    det = EventDetector(["a"], 1.0, EventConfig(threshold=0.5, smoothing="none"))
+    sound = (3.3, 5.1)
+    out = []
+    for k in range(10):  # windows [k, k + 2.88) every second
+        ws = float(k)
+        overlap = max(0.0, min(ws + 2.88, sound[1]) - max(ws, sound[0]))
+        out += det.update(ws, ws + 2.88, np.array([0.9 if overlap >= 0.5 else 0.1]), steps_of(ws, sound))
+    done = [e for e in out if e.offset is not None]
+    assert len(done) == 1 and done[0].timing == "frames"
+    assert abs(done[0].onset - sound[0]) < 0.16 and abs(done[0].offset - sound[1]) < 0.16
+    window_only = EventDetector(["a"], 1.0, EventConfig(threshold=0.5, smoothing="none"))
+    out = []
+    for k in range(10):
+        ws = float(k)
+        overlap = max(0.0, min(ws + 2.88, sound[1]) - max(ws, sound[0]))
+        out += window_only.update(ws, ws + 2.88, np.array([0.9 if overlap >= 0.5 else 0.1]))
+    coarse = [e for e in out if e.offset is not None][0]
+    assert coarse.timing == "windows"
+    assert abs(coarse.onset - sound[0]) + abs(coarse.offset - sound[1]) > 0.5  # what the frame head fixes
+
+
+def test_frame_head_silent_steps_fall_back_to_window_times():
+    det = EventDetector(["a"], 0.5, EventConfig(threshold=0.5, smoothing="none"))
+    events = det.update(0.0, 2.88, np.array([0.9]), steps_of(0.0, None))
+    assert events[0].timing == "windows" and events[0].onset == pytest.approx(2.38)
+
+
+def test_frame_head_onset_not_before_previous_offset():
+    det = EventDetector(["a"], 1.0, EventConfig(threshold=0.5, smoothing="none"))
+    det.update(0.0, 2.88, np.array([0.9]), steps_of(0.0, (0.0, 2.0)))
+    closed = det.update(1.0, 3.88, np.array([0.1]), steps_of(1.0, (1.0, 2.0)))
+    assert closed[0].offset == pytest.approx(2.12)
+    again = det.update(2.0, 4.88, np.array([0.9]), steps_of(2.0, (2.0, 4.88)))
+    assert again[0].onset >= closed[0].offset

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import torch
 
@@ -72,3 +74,20 @@ def test_scores_sigmoid_or_softmax():
     single = AST(ASTConfig(embed_dim=8, depth=1, num_heads=1, input_tdim=16, num_classes=2, multilabel=False))
     assert torch.allclose(multi.scores(logits), torch.sigmoid(logits))
     assert torch.allclose(single.scores(logits).sum(), torch.tensor(1.0))
+
+
+def test_frame_head_scores_each_time_step():
+    config = ASTConfig(embed_dim=32, depth=1, num_heads=2, input_tdim=298, fstride=16, tstride=16, num_classes=5)
+    x = torch.randn(2, 298, 128)
+    plain = AST(config).eval()
+    with pytest.raises(ValueError, match="no frame head"):
+        plain.forward_with_frames(x)
+    torch.manual_seed(0)
+    with_head = AST(replace(config, frame_head=True)).eval()
+    with_head.load_state_dict(plain.state_dict(), strict=False)
+    with torch.no_grad():
+        clip, frames = with_head.forward_with_frames(x)
+        torch.testing.assert_close(clip, plain(x))  # the clip head is untouched
+    assert frames.shape == (2, 18, 5)
+    assert with_head.config.step_span(17) == (272, 288)
+    assert ASTConfig(input_tdim=1024).step_span(1) == (10, 26)  # overlapping patches: steps overlap

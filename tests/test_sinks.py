@@ -21,7 +21,9 @@ def test_each_event_is_on_disk_immediately(tmp_path):
     path = tmp_path / "ev.jsonl"
     log = EventLog(str(path), source="mic")
     log.event(Event("Speech", 1.0, None, 0.7))
-    assert lines(path) == [{"event": "onset", "label": "Speech", "onset": 1.0, "peak": 0.7, "source": "mic"}]
+    assert lines(path) == [
+        {"event": "onset", "label": "Speech", "onset": 1.0, "peak": 0.7, "timing": "windows", "source": "mic"}
+    ]
     log.event(Event("Speech", 1.0, 3.0, 0.9))
     assert [r["event"] for r in lines(path)] == ["onset", "offset"]
     log.close()

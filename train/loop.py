@@ -281,7 +281,8 @@ def build_model(config: TrainConfig, num_classes: int, multilabel: bool, labels:
             state["pos_embed"] = model.state_dict()["pos_embed"]
         model.load_state_dict(state)
     elif source is not None:
-        state = {k: v for k, v in source.state_dict.items() if not k.startswith("head.")}  # a new head
+        # a new head; a frame head is not trained here (train/frame_head.py fits one afterwards)
+        state = {k: v for k, v in source.state_dict.items() if not k.startswith(("head.", "frame_"))}
         old_grid, new_grid = source.model_config.grid, model_config.grid
         if config.pos_mode == "reinit":
             state.pop("pos_embed")

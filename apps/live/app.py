@@ -11,7 +11,7 @@ from apps.live.runner import LiveRunner, LiveSetup
 from apps.live.state import LiveState
 from apps.live.window import HISTORY_SECONDS, LiveWindow
 from rtast.audio import Source
-from rtast.stream import StreamStats
+from rtast.stream import STOP_SIGNALS, StreamStats
 
 _APP: list[QtWidgets.QApplication] = []  # the QApplication this module made, kept alive
 
@@ -50,32 +50,36 @@ def open_window(
 
 
 def run_gui(setup: LiveSetup, current: InputChoice, source: Source | None = None) -> GuiResult:
-    """Show the window until it is closed (or Ctrl-C); the last Listener's stats and error."""
+    """Show the window until it is closed (or Ctrl-C, or SIGTERM); the last Listener's stats and error."""
     app = application()
     window = open_window(setup, current, source)
     wake = QtCore.QTimer()  # lets Python run its SIGINT handler while Qt waits
     wake.timeout.connect(lambda: None)
     wake.start(200)
-    interrupted = []
+    caught: list[int] = []
 
-    def on_sigint(*_) -> None:
-        interrupted.append(True)
+    def on_signal(signum: int, _frame) -> None:
+        caught.append(signum)
         window.close()
 
+    previous = {}
     try:
-        previous = signal.signal(signal.SIGINT, on_sigint)
+        for signum in STOP_SIGNALS:
+            previous[signum] = signal.signal(signum, on_signal)
     except ValueError:  # not the main thread
-        previous = None
+        pass
     try:
         app.exec()
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         wake.stop()
         window.close()
     runner = window.runner
     runner.stop()
     stats = runner.listener.stats if runner.listener is not None else StreamStats(source=current.label)
-    if stats.stopped_by == "stop requested":
-        stats.stopped_by = "interrupted (Ctrl-C)" if interrupted else "window closed"
+    if caught:  # the listener's summary closes its open events either way; the exit status says why
+        stats.stopped_by, stats.stop_signal = STOP_SIGNALS[caught[0]], caught[0]
+    elif stats.stopped_by == "stop requested":
+        stats.stopped_by = "window closed"
     return GuiResult(stats, runner.error)
