@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from engines.base import Engine
+from rtast.engine import Engine
 
 
 @dataclass

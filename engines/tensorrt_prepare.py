@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engines.base import BackendUnavailable
 from engines.export import INPUT_NAME
 from rtast.configs import ConfigError
+from rtast.engine import BackendUnavailable
 from rtast.model import AST
 
 # Kept fp32: normalisation and softmax overflow or drift in fp16 (public ViT/AST export reports).

@@ -884,13 +884,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    from engines.base import BackendUnavailable
     from engines.metadata import EngineError
     from rtast.audio import DeviceError
     from rtast.audiofile import AudioFileError
     from rtast.checkpoints import ModelFileError
     from rtast.configs import ConfigError
     from rtast.devices import DeviceSpecError
+    from rtast.engine import BackendUnavailable
     from rtast.evaluate import EvaluationError
     from rtast.importers import CheckpointImportError
 

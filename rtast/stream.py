@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engines.base import Engine
 from rtast.audio import DeviceError, Source
 from rtast.configs import ConfigError
+from rtast.engine import Engine
 from rtast.events import EventDetector, Steps
 from rtast.fbank import SAMPLE_RATE, FrontendConfig
 from rtast.resample import StreamResampler

@@ -19,9 +19,9 @@ from typing import TypeVar
 import numpy as np
 import torch
 
-from engines.base import Engine
 from rtast.audio import FileSource
 from rtast.configs import ConfigError
+from rtast.engine import Engine
 from rtast.events import Event, EventConfig, EventDetector
 from rtast.fbank import SAMPLE_RATE, FrontendConfig, window_input
 from rtast.stream import ListenConfig, Listener

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 
 from apps.live.inputs import InputChoice
 from apps.live.state import LiveState
-from engines.base import Engine
 from rtast.audio import DeviceError, Source
 from rtast.audiofile import AudioFileError
+from rtast.engine import Engine
 from rtast.events import EventConfig, EventDetector
 from rtast.fbank import FrontendConfig
 from rtast.sinks import Sink

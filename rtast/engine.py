@@ -1,4 +1,4 @@
-"""The one interface every inference backend implements."""
+"""The one interface every inference backend implements; the backends live in engines/, which depends on rtast."""
 
 from __future__ import annotations
 
