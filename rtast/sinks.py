@@ -205,10 +205,11 @@ class TerminalDisplay:
         )
 
     def event(self, event: Event) -> None:
+        placed = "frame" if event.timing == "frames" else "window"
         if event.offset is None:
-            text = f"+ {event.label} from {event.onset:.1f} s (window head)"
+            text = f"+ {event.label} from {event.onset:.1f} s ({placed} times)"
         else:
-            text = f"- {event.label} {event.onset:.1f}-{event.offset:.1f} s (peak {event.peak:.2f}; window times)"
+            text = f"- {event.label} {event.onset:.1f}-{event.offset:.1f} s (peak {event.peak:.2f}; {placed} times)"
         print(f"{self.prefix}           {text}", file=self.stream, flush=True)
 
     def close(self) -> None:
