@@ -7,6 +7,7 @@ from pathlib import Path
 import torch
 
 from engines.export import ScoringModel, batch_dim, example_input
+from engines.metadata import EngineError
 from rtast.configs import ConfigError
 from rtast.model import AST
 
@@ -42,3 +43,16 @@ class AotiEngine:
     @torch.inference_mode()
     def run(self, windows: torch.Tensor) -> torch.Tensor:
         return self.fn(windows.to(self.device, torch.float32)).float().cpu()
+
+    def probe(self, frames: int, bins: int, path: str | Path) -> tuple[int, int, int]:
+        """(frames, bins, classes) of the package, from one window of silence of the size its metadata names.
+        A compiled graph keeps no shapes to read: its output gives the classes; the input size is taken on
+        trust (torch 2.13's AOTInductor runs a 298-frame window through a 1024-frame graph without a guard)."""
+        try:
+            scores = self.run(torch.zeros(1, frames, bins))
+        except (RuntimeError, AssertionError) as e:  # the graph's own shape guards
+            reason = str(e).splitlines()[0][:120]
+            raise EngineError(
+                f"{path} refuses the {frames} frames x {bins} bins its metadata names ({reason}); rebuild it"
+            ) from e
+        return frames, bins, scores.shape[-1]

@@ -190,7 +190,11 @@ def load_engine(path: str | Path, device: str | None = None, model_path: str | P
 
         if device != meta.device:
             raise EngineError(f"{path} was compiled for {meta.device}; rebuild it for {device}")
-        return AotiEngine(path, device), meta
+        engine = AotiEngine(path, device)
+        check_engine_fits(
+            meta, path, *engine.probe(meta.frontend["target_length"], meta.frontend["num_mel_bins"], path)
+        )
+        return engine, meta
     if meta.backend == "onnx":
         from engines.onnx_backend import OnnxEngine
 

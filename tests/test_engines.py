@@ -82,10 +82,19 @@ def test_stale_and_mismatched_engines_are_refused(model_path, tmp_path):
     load_engine(path, model_path=model_path)  # the right model is fine
     aoti, _ = build_engine(model_path, "aoti", "fp32", output=tmp_path / "e.pt2")
     meta = json.loads(sidecar(aoti).read_text())
+    torch_version, labels = meta["versions"]["torch"], meta["labels"]
     meta["versions"]["torch"] = "1.0.0"
     sidecar(aoti).write_text(json.dumps(meta))
     with pytest.raises(EngineError, match="built with torch 1.0.0"):
         load_engine(aoti)
+    meta["versions"]["torch"] = torch_version
+    meta["labels"] = labels[:5]  # metadata that disagrees with the compiled graph
+    sidecar(aoti).write_text(json.dumps(meta))
+    with pytest.raises(EngineError, match="scores 527 classes, its metadata has 5 labels"):
+        load_engine(aoti)
+    meta["labels"] = labels
+    sidecar(aoti).write_text(json.dumps(meta))
+    load_engine(aoti)
     sidecar(path).unlink()
     with pytest.raises(EngineError, match="no metadata file"):
         load_engine(path)
