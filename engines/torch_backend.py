@@ -24,9 +24,8 @@ class TorchEngine:
         self.device = torch.device(device)
         self.precision = precision
         self.name = f"torch-{precision}"
-        config = self.model.config
         # input frames [first, end) of each time step the frame head scores; None without one
-        self.step_spans = [config.step_span(k) for k in range(config.grid[1])] if config.frame_head else None
+        self.step_spans = self.model.config.step_spans if self.model.config.frame_head else None
 
     def _autocast(self):
         if self.precision == "fp32":

@@ -51,9 +51,10 @@ class ASTConfig:
         f, t = self.grid
         return f * t
 
-    def step_span(self, step: int) -> tuple[int, int]:
-        """Input frames [first, end) that time step ``step`` of the frame head sees."""
-        return step * self.tstride, step * self.tstride + self.patch_size
+    @property
+    def step_spans(self) -> list[tuple[int, int]]:
+        """Input frames [first, end) that each time step (column of the patch grid) sees."""
+        return [(k * self.tstride, k * self.tstride + self.patch_size) for k in range(self.grid[1])]
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -187,10 +188,14 @@ class AST(nn.Module):
             x = block(x)
         return self.norm(x)
 
+    @staticmethod
+    def pool(tokens: torch.Tensor) -> torch.Tensor:
+        """Tokens (B, 2 + patches, D) -> (B, D): mean of the CLS and distillation tokens."""
+        return (tokens[:, 0] + tokens[:, 1]) / 2
+
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, T, F) -> pooled embedding (B, D): mean of the CLS and distillation tokens."""
-        x = self.forward_tokens(x)
-        return (x[:, 0] + x[:, 1]) / 2
+        """(B, T, F) -> pooled embedding (B, D)."""
+        return self.pool(self.forward_tokens(x))
 
     def forward_head(self, pooled: torch.Tensor) -> torch.Tensor:
         return self.head(self.head_norm(pooled))
@@ -211,7 +216,7 @@ class AST(nn.Module):
         if not self.config.frame_head:
             raise ValueError("this model has no frame head (ASTConfig.frame_head is False)")
         tokens = self.forward_tokens(x)
-        clip = self.forward_head((tokens[:, 0] + tokens[:, 1]) / 2)
+        clip = self.forward_head(self.pool(tokens))
         return clip, self.forward_frame_head(self.step_features(tokens))
 
     def scores(self, logits: torch.Tensor) -> torch.Tensor:

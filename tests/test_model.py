@@ -89,5 +89,5 @@ def test_frame_head_scores_each_time_step():
         clip, frames = with_head.forward_with_frames(x)
         torch.testing.assert_close(clip, plain(x))  # the clip head is untouched
     assert frames.shape == (2, 18, 5)
-    assert with_head.config.step_span(17) == (272, 288)
-    assert ASTConfig(input_tdim=1024).step_span(1) == (10, 26)  # overlapping patches: steps overlap
+    assert with_head.config.step_spans[17] == (272, 288)
+    assert ASTConfig(input_tdim=1024).step_spans[1] == (10, 26)  # overlapping patches: steps overlap

@@ -38,9 +38,8 @@ class FrameHeadConfig:
 
 def step_times(model_file: ModelFile) -> np.ndarray:
     """(steps, 2) seconds from the window start that each time step of the frame head covers."""
-    config = replace(model_file.model_config, frame_head=True)
     shift = model_file.frontend.frame_shift_ms / 1000
-    return np.array([config.step_span(k) for k in range(config.grid[1])], np.float64) * shift
+    return np.array(model_file.model_config.step_spans, np.float64) * shift
 
 
 def step_targets(
