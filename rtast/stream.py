@@ -13,6 +13,8 @@ import signal
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -223,6 +225,29 @@ class Listener:
 STOP_SIGNALS = {signal.SIGINT: "interrupted (Ctrl-C)", signal.SIGTERM: "terminated (SIGTERM)"}
 
 
+@contextmanager
+def stop_signals(on_stop: Callable[[], None]) -> Iterator[list[int]]:
+    """While inside, SIGINT and SIGTERM call ``on_stop``; yields the signals caught, in order.
+
+    Handlers go in only on the main thread (elsewhere Python cannot), a signal the parent chose to
+    ignore (``cmd &`` in a script ignores SIGINT) stays ignored, and the previous handlers return.
+    """
+    caught: list[int] = []
+
+    def handler(signum: int, frame) -> None:
+        caught.append(signum)
+        on_stop()
+
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {s: signal.signal(s, handler) for s in STOP_SIGNALS if signal.getsignal(s) != signal.SIG_IGN}
+    try:
+        yield caught
+    finally:
+        for s, old in previous.items():
+            signal.signal(s, old)
+
+
 def run_all_until_interrupted(listeners: list[Listener]) -> list[StreamStats]:
     """Run each listener on its own worker thread; SIGINT or SIGTERM stops them all cleanly.
 
@@ -232,7 +257,6 @@ def run_all_until_interrupted(listeners: list[Listener]) -> list[StreamStats]:
     """
     stop = threading.Event()
     errors: list[BaseException] = []
-    caught: list[int] = []
 
     def work(listener: Listener, done: threading.Event) -> None:
         try:
@@ -243,10 +267,6 @@ def run_all_until_interrupted(listeners: list[Listener]) -> list[StreamStats]:
         finally:
             done.set()
 
-    def on_signal(signum: int, frame) -> None:
-        caught.append(signum)
-        stop.set()
-
     done = [threading.Event() for _ in listeners]
     workers = [
         threading.Thread(target=work, args=(x, d), name=f"rtast-worker-{i}", daemon=True)
@@ -254,19 +274,12 @@ def run_all_until_interrupted(listeners: list[Listener]) -> list[StreamStats]:
     ]
     # Handlers instead of KeyboardInterrupt: an exception landing in Thread.join can make it return
     # at once (CPython 3.11), and the process then exits under a running worker (SIGABRT from torch).
-    previous = {}
-    if threading.current_thread() is threading.main_thread():
-        # A signal the parent chose to ignore (``cmd &`` in a script ignores SIGINT) stays ignored.
-        previous = {s: signal.signal(s, on_signal) for s in STOP_SIGNALS if signal.getsignal(s) != signal.SIG_IGN}
-    try:
+    with stop_signals(stop.set) as caught:
         for w in workers:
             w.start()
         for d in done:
             while not d.wait(0.2):
                 pass
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
     if caught:
         for x in listeners:
             x.stats.stopped_by = STOP_SIGNALS[caught[0]]

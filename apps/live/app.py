@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 from dataclasses import dataclass
 
 from apps.live.inputs import InputChoice, input_choices
@@ -11,7 +10,7 @@ from apps.live.runner import LiveRunner, LiveSetup
 from apps.live.state import LiveState
 from apps.live.window import HISTORY_SECONDS, LiveWindow
 from rtast.audio import Source
-from rtast.stream import STOP_SIGNALS, StreamStats
+from rtast.stream import STOP_SIGNALS, StreamStats, stop_signals
 
 _APP: list[QtWidgets.QApplication] = []  # the QApplication this module made, kept alive
 
@@ -56,23 +55,10 @@ def run_gui(setup: LiveSetup, current: InputChoice, source: Source | None = None
     wake = QtCore.QTimer()  # lets Python run its SIGINT handler while Qt waits
     wake.timeout.connect(lambda: None)
     wake.start(200)
-    caught: list[int] = []
-
-    def on_signal(signum: int, _frame) -> None:
-        caught.append(signum)
-        window.close()
-
-    previous = {}
     try:
-        for signum in STOP_SIGNALS:
-            previous[signum] = signal.signal(signum, on_signal)
-    except ValueError:  # not the main thread
-        pass
-    try:
-        app.exec()
+        with stop_signals(window.close) as caught:
+            app.exec()
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
         wake.stop()
         window.close()
     runner = window.runner
