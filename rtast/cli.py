@@ -277,8 +277,15 @@ def cmd_listen(args: argparse.Namespace) -> int:
         check_writable_file(args.stats_json, "--stats-json")
     _check_tsv_names(args, args.input or [])
     if args.input and len(args.input) > 1:
+        if args.reference:
+            raise UserError("--reference describes one stream: use it with one --input (or a microphone)")
         return _listen_many(args)
     args.input = args.input[0] if args.input else None
+    played = None
+    if args.reference:
+        from rtast.reference import EventRecorder, read_reference
+
+        played = read_reference(args.reference, args.input)
     engine, frontend, labels, _, model_name = _load_inference(args)
     config, event_config = _stream_configs(args)
     if args.input:
@@ -303,6 +310,9 @@ def cmd_listen(args: argparse.Namespace) -> int:
     event_log = _open_event_log(args, source=str(args.input or ""))
     if event_log is not None:
         sinks.append(event_log)
+    recorder = None if played is None else EventRecorder()
+    if recorder is not None:
+        sinks.append(recorder)
     print(
         f"rtast listen: {source.description}; {model_name}; hop {config.hop_seconds:g} s; "
         + ("Ctrl-C stops" if no_window else "close the window (or Ctrl-C) to stop"),
@@ -327,6 +337,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
             model_name=model_name,
             sinks=sinks,
             top_k=args.top_k,
+            reference=tuple(played or ()),
         )
         choice = InputChoice.file(args.input, args.realtime) if args.input else InputChoice.microphone(source.device)
         try:
@@ -352,6 +363,12 @@ def cmd_listen(args: argparse.Namespace) -> int:
             for sink in sinks:
                 sink.close()
     _print_summary(stats)
+    if recorder is not None:
+        from rtast.reference import played_vs_detected
+
+        print("rtast listen: played vs detected (--reference)", file=sys.stderr)
+        for line in played_vs_detected(played, recorder.events):
+            print(f"    {line}", file=sys.stderr)
     if args.stats_json:
         with open(args.stats_json, "w") as f:
             json.dump(stats.summary(), f, indent=2)
@@ -485,44 +502,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import tempfile
 
     from rtast.demo import write_scene
+    from rtast.reference import write_reference
 
     with tempfile.TemporaryDirectory() as tmp:
-        scene = Path(tmp) / "rtast-demo-scene.wav"
-        planned = write_scene(scene, args.seed)
+        scene, reference = Path(tmp) / "rtast-demo-scene.wav", Path(tmp) / "played.tsv"
+        played = write_scene(scene, args.seed)
+        write_reference(reference, played, scene.name)
         print("rtast demo: playing a generated scene through the live path; it contains", file=sys.stderr)
-        for e in planned:
+        for e in played:
             print(f"    {e.onset:5.1f}-{e.offset:5.1f} s  {e.label}", file=sys.stderr)
-        events = Path(tmp) / "events.jsonl"
         listen_args = build_parser().parse_args(
-            [
-                "listen",
-                "--input",
-                str(scene),
-                "--hop",
-                "0.5",
-                "--events",
-                str(events),
-                "--threshold",
-                str(args.threshold),
-            ]
+            ["listen", "--input", str(scene), "--hop", "0.5", "--reference", str(reference)]
+            + ["--threshold", str(args.threshold)]
             + ([] if args.fast else ["--realtime"])
             + (["--model", args.model] if args.model else [])
             + (["--no-gui"] if args.no_gui else [])
         )
-        status = cmd_listen(listen_args)
-        detected = [json.loads(line) for line in events.read_text().splitlines()] if events.exists() else []
-    finished = [d for d in detected if d["event"] == "offset"]
-    print("rtast demo: played vs detected", file=sys.stderr)
-    for e in planned:
-        found = [
-            d for d in finished if d["label"] == e.label and d["onset"] < e.offset + 1 and d["offset"] > e.onset - 1
-        ]
-        where = ", ".join(f"{d['onset']:.1f}-{d['offset']:.1f} s" for d in found) or "not detected"
-        print(f"    {e.label:14s} {e.onset:5.1f}-{e.offset:5.1f} s  ->  {where}", file=sys.stderr)
-    others = sorted({d["label"] for d in finished} - {e.label for e in planned})
-    if others:
-        print(f"    also reported: {', '.join(others)}", file=sys.stderr)
-    return status
+        return cmd_listen(listen_args)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -708,7 +704,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="label live audio from a microphone (or replay a file) and log sound events",
         description="Capture audio (PortAudio, the device's native rate, mixed to mono and resampled to 16 kHz), "
         "score the last window (10 s for AudioSet models) every --hop seconds, print the top labels and log "
-        "onset/offset events. Before one full window exists, the audio so far is scored, zero-padded. If "
+        "onset/offset events. Before one full window exists, the audio so far is scored after silence. If "
         "inference falls behind, windows are skipped and counted. Ctrl-C stops with a summary. A desktop window "
         "(top labels, spectrogram, event timeline, controls) opens when a display is available; --no-gui keeps it "
         "in the terminal.",
@@ -751,14 +747,20 @@ def build_parser() -> argparse.ArgumentParser:
         "is available and PySide6 is installed: pip install 'rtast[gui]')",
     )
     listen.add_argument("--stats-json", metavar="FILE", help="write the end-of-run summary as JSON to FILE")
+    listen.add_argument(
+        "--reference",
+        metavar="TSV",
+        help="what is being played, as a DESED table (filename onset offset event_label): drawn under the detected "
+        "events in the window, and compared with them at the end",
+    )
     listen.set_defaults(func=cmd_listen)
 
     demo = sub.add_parser(
         "demo",
         help="play a generated scene through the live path (no microphone needed)",
-        description="Generate a ~20-s scene (siren, beeps, speech if espeak-ng is installed, whistle, noise), "
+        description="Generate a ~20-s scene (siren, busy tone, speech if espeak-ng is installed, noise), "
         "replay it at real-time speed through the same path as `rtast listen` (the window too when a display "
-        "exists) and compare what was detected with what was played.",
+        "exists, with what was played drawn under what was detected) and compare the two at the end.",
     )
     demo.add_argument("--model", help="rtast model file (default: the model shipped with rtast)")
     demo.add_argument("--threshold", type=finite_float, default=0.5, help="score that starts an event (default: 0.5)")

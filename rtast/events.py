@@ -199,10 +199,12 @@ class EventDetector:
         return Event(self.labels[i], float(self.onset[i]), float(offset), float(self.peak[i]), self.timing[i])
 
     def finish(self, end_time: float) -> list[Event]:
-        """Close every reported event at ``end_time`` (end of stream)."""
-        events = [
-            self._closed(i, float(max(end_time, self.onset[i]))) for i in np.flatnonzero(self.active & self.reported)
-        ]
+        """Close every reported event at the end of the stream, ``end_time`` (or, with frames, where its steps
+        ended: a sound that stopped shortly before the stream did is still in the last windows)."""
+        events = []
+        for i in np.flatnonzero(self.active & self.reported):
+            ended = self.step_end[i] if self.timing[i] == "frames" and self.step_end[i] > self.onset[i] else end_time
+            events.append(self._closed(i, float(max(min(ended, end_time), self.onset[i]))))
         self.active[:] = False
         self.reported[:] = False
         return events

@@ -19,6 +19,7 @@ from rtast.configs import from_dict
 
 SAMPLE_RATE = 16000  # Hz: every model in rtast sees 16 kHz mono audio
 FLOAT32_EPS = torch.finfo(torch.float32).eps  # log floor of Kaldi's fbank
+SILENCE_LOG_MEL = math.log(FLOAT32_EPS)  # every bin of a frame of digital silence
 
 # Normalisation statistics of the AST paper's datasets (log-mel mean, std).
 DATASET_STATS: dict[str, tuple[float, float]] = {

@@ -26,7 +26,7 @@ from rtast.events import EventDetector, Steps
 from rtast.fbank import SAMPLE_RATE, FrontendConfig
 from rtast.resample import StreamResampler
 from rtast.sinks import Sink, WindowResult
-from rtast.windows import FrameWindow, WindowedFrontend
+from rtast.windows import FrameWindow, WindowedFrontend, startup_padding
 
 LATENCY_HISTORY = 10000  # windows kept for latency percentiles
 
@@ -119,12 +119,13 @@ class Listener:
         self.config = config or ListenConfig()
         self.frontend = WindowedFrontend(frontend, self.config.hop_seconds, startup_windows=True)
         self.detector = detector
+        detector.hop = self.frontend.hop_seconds  # the hop the windows really have (whole frame shifts)
         self.sinks = sinks
         self.stats = StreamStats(source=source.description, native_rate=source.sample_rate)
         self.latest: WindowResult | None = None  # newest result, for displays that poll
         spans = getattr(engine, "step_spans", None)  # a frame head places event times inside windows
-        shift = frontend.frame_shift_ms / 1000
-        self.step_offsets = None if spans is None else np.array(spans, np.float64) * shift  # (steps, 2) seconds
+        self.frame_shift = frontend.frame_shift_ms / 1000
+        self.step_offsets = None if spans is None else np.array(spans, np.float64) * self.frame_shift  # (steps, 2) s
 
     def run(self, stop: threading.Event | None = None) -> StreamStats:
         """Process until the input ends, ``max_seconds`` of audio, ``stop`` is set or the device is lost."""
@@ -198,7 +199,8 @@ class Listener:
         latency = time.monotonic() - arrival
         for w, s, x, f in zip(windows, scores, inputs, frame_scores, strict=True):
             t_start, t_end = w.start / SAMPLE_RATE, w.end / SAMPLE_RATE
-            events = self.detector.update(t_start, t_end, s, self._steps(t_start, t_end, f))
+            origin = t_start - startup_padding(w.start, w.end, self.frontend.config) * self.frame_shift
+            events = self.detector.update(t_start, t_end, s, self._steps(origin, t_start, t_end, f))
             result = WindowResult(t_start, t_end, s, self.detector.smoothed, latency, x)
             self.latest = result
             self.stats.windows += 1
@@ -208,13 +210,16 @@ class Listener:
             for event in events:
                 self._emit_event(event)
 
-    def _steps(self, t_start: float, t_end: float, frame_scores: np.ndarray | None) -> Steps | None:
-        """The frame head's steps of one window that hold audio (a start-up window is padded at its end)."""
+    def _steps(self, origin: float, t_start: float, t_end: float, frame_scores: np.ndarray | None) -> Steps | None:
+        """The frame head's steps of one window that hold audio [t_start, t_end); the model's input begins at
+        ``origin`` (before t_start for a start-up window: silence) and may be padded after t_end."""
         if frame_scores is None:
             return None
-        starts, ends = t_start + self.step_offsets[:, 0], t_start + self.step_offsets[:, 1]
-        keep = starts < t_end
-        return Steps(starts[keep], np.minimum(ends[keep], t_end), frame_scores[keep]) if keep.any() else None
+        starts, ends = origin + self.step_offsets[:, 0], origin + self.step_offsets[:, 1]
+        keep = (starts < t_end) & (ends > t_start)
+        if not keep.any():
+            return None
+        return Steps(np.maximum(starts[keep], t_start), np.minimum(ends[keep], t_end), frame_scores[keep])
 
     def _emit_event(self, event) -> None:
         self.stats.events += 1

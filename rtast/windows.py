@@ -6,8 +6,11 @@ frame shift, so window starts are kept on that grid). Window ends are ``first_en
 
 - offline tagging uses ``first_end = window``: full windows from the start of the file;
 - streaming uses ``first_end = hop`` (start-up windows): before one full window of audio exists,
-  every hop scores the audio so far, zero-padded at the end as the AST reference pads short
-  clips, so labels appear one hop after start instead of one window.
+  every hop scores the audio so far, so labels appear one hop after start instead of one window.
+  The model sees it after silence (``WindowedFrontend.model_inputs``), as the end of a full window
+  of a stream that was quiet before it began: a model trained on crops of long recordings knows
+  that, not the zero log-mel frames the AST reference pads short clips with (which read as loud
+  noise; `rtast tag` still pads a file shorter than a window that way).
 
 ``finish()`` adds a final window that ends at the last sample when the tail is not yet covered
 (the whole signal when it is shorter than one window).
@@ -24,7 +27,7 @@ import torch
 
 from rtast.audiofile import iter_audio
 from rtast.configs import ConfigError
-from rtast.fbank import FrontendConfig, IncrementalFbank, num_frames, window_input
+from rtast.fbank import SILENCE_LOG_MEL, FrontendConfig, IncrementalFbank, num_frames, window_input
 
 
 @dataclass(frozen=True)
@@ -115,8 +118,27 @@ class WindowedFrontend:
         return self.windows.finish()
 
     def model_inputs(self, windows: list[FrameWindow]) -> torch.Tensor:
-        """(batch, target_length, mel_bins) normalised engine input for these windows."""
-        return torch.stack([window_input(w.frames, self.config) for w in windows])
+        """(batch, target_length, mel_bins) normalised engine input for these windows (start-up windows
+        after silence frames, to a full window's length)."""
+        return torch.stack([window_input(self.full_frames(w), self.config) for w in windows])
+
+    def full_frames(self, w: FrameWindow) -> torch.Tensor:
+        """The window's frames, preceded by digital silence when the stream began less than a window ago."""
+        missing = startup_padding(w.start, w.end, self.config)
+        if missing == 0:
+            return w.frames
+        silence = torch.full((missing, w.frames.shape[1]), SILENCE_LOG_MEL, dtype=w.frames.dtype)
+        return torch.cat([silence, w.frames])
+
+
+def startup_padding(start: int, end: int, config: FrontendConfig) -> int:
+    """Silence frames before the start-up window [start, end) samples (one that begins at the stream's start
+    and is shorter than the model's window) that make it a full window's frames; 0 for any other window."""
+    window = to_shift_multiple(config.window_seconds, config)
+    if start > 0 or end >= window:
+        return 0
+    full = num_frames(window, config.frame_length, config.frame_shift)
+    return full - num_frames(end - start, config.frame_length, config.frame_shift)
 
 
 def windows_of_file(path: str | Path, config: FrontendConfig, hop_seconds: float) -> Iterator[FrameWindow]:

@@ -41,7 +41,7 @@ def voiced_fraction(w: np.ndarray) -> float:
 
 
 def shorten(w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A quarter of the windows are cut to 0.25-1 s: the start-up windows of a stream are that short."""
+    """A quarter of the windows are cut to 0.25-1 s, as `rtast tag` scores a file shorter than a window."""
     return w[: int(rng.uniform(0.25, 1.0) * WINDOW)] if rng.random() < 0.25 else w
 
 

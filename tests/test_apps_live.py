@@ -367,6 +367,28 @@ def test_events_fold_into_intervals():
     assert intervals[1].end(now=3.0) == 3.0 and "ongoing" in intervals[1].describe()
 
 
+def test_timeline_draws_what_was_played_under_what_was_detected(bot):
+    from apps.live.intervals import Intervals
+    from apps.live.timeline import PLAYED_Y, TimelineView
+    from rtast.reference import Played
+
+    view = TimelineView(30.0)
+    bot.addWidget(view)
+    view.set_reference((Played("Siren", 1.0, 4.0), Played("Speech", 6.0, 9.0), Played("Dog", 20.0, 22.0)))
+    detected = Intervals().add([Event("Speech", 6.2, None, 0.8), Event("Speech", 6.2, 8.9, 0.9)])
+    view.show_intervals(detected, now=7.0)
+    # rows: the played labels begun by now, then the detected ones; the dog has not been played yet
+    assert view.rows == ["Siren", "Speech"]
+    assert [(p.label, p.onset) for p in view.played] == [("Siren", 1.0), ("Speech", 6.0)]
+    x0, y, width = (view.played_item.opts[k] for k in ("x0", "y", "width"))
+    assert list(x0) == [1.0, 6.0] and list(y) == [PLAYED_Y, 1 + PLAYED_Y]
+    assert list(width) == [3.0, 1.0]  # the speech is drawn as far as it has been played
+    assert view.show_details_at(2.0, PLAYED_Y) == Played("Siren", 1.0, 4.0)
+    assert "played 1.00-4.00 s" in view.details.toPlainText()
+    assert isinstance(view.show_details_at(7.0, 1.0), type(detected.items[0]))  # the detected bar above it
+    assert "played" in view.getPlotItem().titleLabel.text
+
+
 def test_threshold_keeps_an_explicit_release_below_it():
     assert with_threshold(EventConfig(), 0.9).release_threshold == pytest.approx(0.72)
     assert with_threshold(EventConfig(threshold=0.6, release=0.5), 0.3).release == 0.3

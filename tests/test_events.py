@@ -139,3 +139,15 @@ def test_frame_head_onset_not_before_previous_offset():
     assert closed[0].offset == pytest.approx(2.12)
     again = det.update(2.0, 4.88, np.array([0.9]), steps_of(2.0, (2.0, 4.88)))
     assert again[0].onset >= closed[0].offset
+
+
+def test_frame_head_closes_at_the_end_of_its_steps_when_the_stream_ends():
+    """A sound that stopped 1.5 s before the stream did is still in the last windows: its steps say where."""
+    det = EventDetector(["a"], 1.0, EventConfig(threshold=0.5, smoothing="none"))
+    det.update(0.0, 2.88, np.array([0.9]), steps_of(0.0, (1.0, 3.0)))
+    det.update(1.0, 3.88, np.array([0.9]), steps_of(1.0, (1.0, 3.0)))
+    (closed,) = det.finish(4.5)
+    assert closed.offset == pytest.approx(3.0, abs=0.1) and closed.timing == "frames"
+    window_only = EventDetector(["a"], 1.0, EventConfig(threshold=0.5, smoothing="none"))
+    window_only.update(0.0, 2.88, np.array([0.9]))
+    assert window_only.finish(4.5)[0].offset == 4.5  # nothing better than the end of the stream

@@ -129,6 +129,16 @@ def test_duration_limit_and_stop_event(tmp_path, model_file):
     assert stats.stopped_by == "stop requested" and stats.audio_seconds < 12
 
 
+def test_the_detector_places_events_with_the_hop_the_windows_really_have(tmp_path, model_file):
+    path = noise_file(tmp_path, 3.0, rate=16000, channels=1)
+    recorder = Recorder()
+    listener = listener_for(model_file, FileSource(path), hop=0.3333, sinks=[recorder])
+    listener.run()
+    ends = [w.t_end for w in recorder.windows]
+    assert np.allclose(np.diff(ends[:-1]), 0.33), ends  # whole 10-ms frame shifts (the last: end of stream)
+    assert listener.detector.hop == pytest.approx(0.33)  # onsets at t_end - hop fall on the newest hop's start
+
+
 class StalledSource:
     """A live source whose device stops delivering after one block."""
 

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from rtast.audiofile import load_audio
-from rtast.fbank import FrontendConfig, fbank_from_config, window_input
-from rtast.windows import FrameWindows, WindowedFrontend, to_shift_multiple
+from rtast.fbank import SILENCE_LOG_MEL, FrontendConfig, fbank_from_config, window_input
+from rtast.windows import FrameWindows, WindowedFrontend, startup_padding, to_shift_multiple
 
 CONFIG = FrontendConfig(target_length=128, window_seconds=1.0)  # 1-s windows keep the tests fast
 
@@ -59,6 +59,22 @@ def test_streaming_startup_windows_grow_then_slide():
     spans = [(w.start, w.end) for w in windows]
     assert spans[:5] == [(0, 4000), (0, 8000), (0, 12000), (0, 16000), (4000, 20000)]
     assert len(windows[0].frames) == 23  # (4000 - 400) // 160 + 1
+
+
+def test_startup_windows_reach_the_model_after_silence():
+    """The stream was quiet before it began: a start-up window is the end of a full window, not zero-padded."""
+    audio = (np.random.default_rng(0).standard_normal(16000 * 2) * 0.1).astype(np.float32)
+    frontend, windows = run(audio, 1600, 0.25, startup=True)
+    first, full = windows[0], windows[4]
+    inputs = frontend.model_inputs([first, full])
+    n = len(first.frames)
+    silence = (SILENCE_LOG_MEL - CONFIG.mean) / (2 * CONFIG.std)
+    full_frames = len(full.frames)  # 98 of a 1-s window; the model's 128 are reached by padding at the end
+    assert torch.allclose(inputs[0, : full_frames - n], torch.tensor(silence, dtype=inputs.dtype))
+    assert torch.equal(inputs[0, full_frames - n : full_frames], window_input(first.frames, CONFIG)[:n])
+    assert torch.equal(inputs[1], window_input(full.frames, CONFIG))  # a full window is untouched
+    assert startup_padding(first.start, first.end, CONFIG) == full_frames - n
+    assert startup_padding(full.start, full.end, CONFIG) == 0
 
 
 def test_short_signal_is_one_window():

@@ -14,6 +14,7 @@ import numpy as np
 
 from rtast.fbank import FLOAT32_EPS, FrontendConfig, num_frames
 from rtast.sinks import WindowResult
+from rtast.windows import startup_padding
 
 LOUD_LOG_MEL = 5.0  # log-mel of loud audio; the top of the colour scale
 
@@ -24,8 +25,9 @@ def window_frames(result: WindowResult, config: FrontendConfig) -> tuple[int, np
         return 0, np.zeros((0, config.num_mel_bins), np.float32)
     start = round(result.t_start * config.sample_rate)
     end = round(result.t_end * config.sample_rate)
-    n = min(num_frames(end - start, config.frame_length, config.frame_shift), config.target_length)
-    frames = result.features[:n].detach().cpu().numpy().astype(np.float32, copy=False)
+    before = startup_padding(start, end, config)  # silence in front of a start-up window
+    n = min(num_frames(end - start, config.frame_length, config.frame_shift), config.target_length - before)
+    frames = result.features[before : before + n].detach().cpu().numpy().astype(np.float32, copy=False)
     return start // config.frame_shift, frames
 
 

@@ -19,6 +19,7 @@ from rtast.audiofile import AudioFileError
 from rtast.engine import Engine
 from rtast.events import EventConfig, EventDetector
 from rtast.fbank import FrontendConfig
+from rtast.reference import Played
 from rtast.sinks import Sink
 from rtast.stream import ListenConfig, Listener, StreamStats
 
@@ -37,6 +38,7 @@ class LiveSetup:
     model_name: str = ""
     sinks: list[Sink] = field(default_factory=list)  # extra sinks fed by every Listener (the event log)
     top_k: int = 5
+    reference: tuple[Played, ...] = ()  # what is being played (`listen --reference`), drawn in the timeline
 
 
 def with_threshold(config: EventConfig, threshold: float) -> EventConfig:

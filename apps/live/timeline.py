@@ -1,6 +1,7 @@
 """The event timeline: one row per label that had events, a bar from onset to offset, open events growing.
 
-Hovering over a bar shows its label, onset, offset and peak score.
+With a reference (what is being played), each row also gets a thin grey bar under the detected ones for
+every played event of its label, as far as it has been played. Hovering over a bar shows its details.
 """
 
 from __future__ import annotations
@@ -9,11 +10,15 @@ import numpy as np
 
 from apps.live.intervals import Interval, Intervals
 from apps.live.qt import QtCore, pg
+from rtast.reference import Played
 
 CLOSED = (42, 161, 152)
 OPEN = (133, 200, 60)
 MIN_WIDTH = 0.05  # seconds: an event that just started is still visible
 BAR_HEIGHT = 0.6
+PLAYED = (150, 150, 150)
+PLAYED_HEIGHT = 0.18
+PLAYED_Y = 0.4  # below the row's centre, under its detected bars (rows grow downwards)
 
 
 class TimelineView(pg.PlotWidget):
@@ -28,6 +33,10 @@ class TimelineView(pg.PlotWidget):
         self.getPlotItem().getViewBox().invertY(True)
         self.item = pg.BarGraphItem(x0=[], y=[], width=[], height=BAR_HEIGHT, pen=None)
         self.addItem(self.item)
+        self.played_item = pg.BarGraphItem(x0=[], y=[], width=[], height=PLAYED_HEIGHT, pen=None, brush=PLAYED)
+        self.addItem(self.played_item)
+        self.reference: tuple[Played, ...] = ()
+        self.played: list[Played] = []  # drawn: the reference events begun by now
         self.hint = pg.TextItem("no events yet", color=(160, 160, 160), anchor=(0, 0.5))
         self.addItem(self.hint)
         self.details = pg.TextItem(color="w", fill=pg.mkBrush(30, 30, 30, 230), border="w", anchor=(0, 1))
@@ -39,13 +48,27 @@ class TimelineView(pg.PlotWidget):
         self.rows: list[str] = []
         self.now = 0.0
 
+    def set_reference(self, reference: tuple[Played, ...]) -> None:
+        """What is being played (session times); drawn from the next ``show_intervals`` on."""
+        self.reference = tuple(reference)
+        if self.reference:
+            self.setTitle("events (green: going on; grey: played, under the detected; hover for details)")
+
     def show_intervals(self, intervals: Intervals, now: float) -> None:
-        """Draw the intervals that reach into the last ``span`` seconds before ``now``."""
+        """Draw the intervals that reach into the last ``span`` seconds before ``now``, and what was played."""
         right = max(now, self.span)
         self.now = now
         self.intervals = shown = [iv for iv in intervals.items if iv.end(now) >= right - self.span]
-        self.rows = list(intervals.labels)
+        self.played = [p for p in self.reference if p.onset <= now and p.offset >= right - self.span]
+        begun = (p.label for p in self.reference if p.onset <= now)
+        self.rows = list(dict.fromkeys([*begun, *intervals.labels]))
         row = {label: i for i, label in enumerate(self.rows)}
+        self.played_item.setOpts(
+            x0=np.array([p.onset for p in self.played], float),
+            y=np.array([row[p.label] + PLAYED_Y for p in self.played], float),
+            width=np.array([max(min(p.offset, now) - p.onset, MIN_WIDTH) for p in self.played], float),
+            height=PLAYED_HEIGHT,
+        )
         self.item.setOpts(
             x0=np.array([iv.onset for iv in shown], float),
             y=np.array([row[iv.label] for iv in shown], float),
@@ -59,19 +82,22 @@ class TimelineView(pg.PlotWidget):
         self.hint.setVisible(not self.rows)
         self.hint.setPos(right - self.span, 0)
 
-    def interval_at(self, x: float, y: float) -> Interval | None:
-        """The event drawn at view coordinates (x seconds, y row), newest first."""
+    def interval_at(self, x: float, y: float) -> Interval | Played | None:
+        """The event drawn at view coordinates (x seconds, y row), newest first, or the played event there."""
         for iv in reversed(self.intervals):
             end = iv.onset + max(iv.end(self.now) - iv.onset, MIN_WIDTH)
             if abs(y - self.rows.index(iv.label)) <= BAR_HEIGHT / 2 and iv.onset <= x <= end:
                 return iv
+        for p in self.played:
+            if abs(y - self.rows.index(p.label) - PLAYED_Y) <= PLAYED_HEIGHT / 2 and p.onset <= x <= p.offset:
+                return p
         return None
 
     def _hover(self, scene_pos: QtCore.QPointF) -> None:
         point = self.getPlotItem().getViewBox().mapSceneToView(scene_pos)
         self.show_details_at(point.x(), point.y())
 
-    def show_details_at(self, x: float, y: float) -> Interval | None:
+    def show_details_at(self, x: float, y: float) -> Interval | Played | None:
         """Show the details of the event at (x seconds, y row), or hide them if there is none there."""
         found = self.interval_at(x, y)
         if found is None:
@@ -80,7 +106,8 @@ class TimelineView(pg.PlotWidget):
         (left, right), (top, bottom) = self.getPlotItem().getViewBox().viewRange()
         # keep the box inside the plot: left of the pointer in the right half, above it in the lower half
         self.details.setAnchor((1 if x > (left + right) / 2 else 0, 1 if y > (top + bottom) / 2 else 0))
-        self.details.setText(found.describe())
+        played = f"{found.label}\nplayed {found.onset:.2f}-{found.offset:.2f} s" if isinstance(found, Played) else ""
+        self.details.setText(played or found.describe())
         self.details.setPos(x, y)
         self.details.show()
         return found

@@ -50,6 +50,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.bars.set_threshold(runner.event_config.threshold)
         self.spectrogram = SpectrogramView(colour_levels(frontend), frontend.frame_shift_ms / 1000, HISTORY_SECONDS)
         self.timeline = TimelineView(TIMELINE_SECONDS)
+        self.timeline.set_reference(self.setup.reference)
         self.status_label = QtWidgets.QLabel()
         self.status_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status_label.setWordWrap(True)
