@@ -180,3 +180,21 @@ def test_confusion_matrix_with_a_none_column():
     assert ev.accuracy == 1.0  # top-1 of the clips with a class; clips of no class have no top-1 answer
     assert "(none)" in confusion_table(ev)
     assert confusion_matrix(scores[:2], targets[:2])[0].tolist() == [[1, 0], [0, 1]]
+
+
+def test_small_data_gets_enough_steps_unless_epochs_are_given(small_folder, tmp_path, capsys):
+    from dataclasses import replace
+
+    from train.loop import train
+
+    spec = folder_dataset(small_folder, split="train")
+    config = replace(recipe("folder"), embed_dim=32, depth=1, num_heads=2, target_length=128, window_seconds=1.0)
+    config = replace(config, epochs=1, batch_size=2, min_steps=12, precision="fp32")  # 10 clips: 5 steps an epoch
+    train(config, spec, None, tmp_path / "run", progress=False)
+    assert "epochs 1 -> 3: 5 steps an epoch, 12 steps at least" in capsys.readouterr().err
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["epochs"] == 3
+    assert recipe("folder").min_steps == recipe("finetune").min_steps == 400  # the own-data recipes ask for it
+    # --epochs on the command line is what the user wants, even on small data
+    code, out = fit(tmp_path, small_folder, "--epochs", "1", out="asked")
+    assert code == 0 and "steps at least" not in capsys.readouterr().err
+    assert json.loads((out / "config.json").read_text())["epochs"] == 1

@@ -14,8 +14,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from train.corpus import INSTRUMENTS as INSTRUMENTS_PLAYED
+from train.corpus import SOUNDFONTS, instrument_sources
 from train.debsources import PackageError, expand, fetch, licenses, read_audio
-from train.realsources import TableError, default_table, pick, read_table, real_sources, render_file
+from train.realsources import INSTRUMENTS, TableError, default_table, pick, read_table, real_sources, render_file
 
 HEADER = "package\tpattern\tlabel\tgroup\tsplit\tlimit\tnote\n"
 KLETTRES = (
@@ -96,10 +98,35 @@ def test_the_shipped_table_is_well_formed():
     from train.corpus import audioset_classes
 
     rows = read_table(default_table())
+    fonts = [r for r in rows if r.label == INSTRUMENTS]
+    rows = [r for r in rows if r.label != INSTRUMENTS]
     names = audioset_classes()
     assert rows and all(r.label in names for r in rows)
     for label in {r.label for r in rows}:  # every class is learned from some groups and tested on others
         assert {r.split for r in rows if r.label == label} == {"train", "eval"}, label
+    # soundfonts only train: the held-out instruments are TimGM6mb's samples, which no row may use
+    assert {r.split for r in fonts} <= {"train"}
+    assert SOUNDFONTS["eval"].package not in {r.package for r in fonts}
+
+
+def test_a_soundfont_row_plays_every_instrument_class_with_the_programs_of_both_splits(tmp_path):
+    if shutil.which("apt-get") is None or shutil.which("dpkg-deb") is None:
+        pytest.skip("apt-get and dpkg-deb (Debian) fetch the soundfont")
+    row = "fluidr3mono-gm-soundfont\tusr/share/sounds/sf3/*.sf3\t*instruments*\tsoundfont/Fluid Mono\ttrain\t\tn\n"
+    try:
+        sources, packages = real_sources(read_table(HEADER + row, "fonts.tsv"), tmp_path)
+    except PackageError as e:
+        pytest.skip(f"fluidr3mono-gm-soundfont cannot be downloaded here: {e}")
+    assert list(packages) == ["fluidr3mono-gm-soundfont"]
+    assert {s.split for s in sources} == {"train"} and {s.kind for s in sources} == {"fluidsynth"}
+    for inst in INSTRUMENTS_PLAYED:
+        programs = {(s.params["bank"], s.params["program"]) for s in sources if s.label == inst.label}
+        assert programs == {(b, p) for b, p, _ in inst.train + inst.eval}, inst.label
+    assert {s.params["soundfont"] for s in sources} == {"Fluid Mono"}
+    assert str(packages["fluidr3mono-gm-soundfont"].root) in sources[0].params["soundfont_file"]
+    # other melodies than the split's own soundfont plays: the same program is not the same source
+    own = {json.dumps(s.params["notes"]) for s in instrument_sources("train")}
+    assert not own & {json.dumps(s.params["notes"]) for s in sources}
 
 
 def test_pick_is_stable_and_keeps_order():

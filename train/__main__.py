@@ -143,6 +143,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
     check_writable_dir(args.out, "--out")
     explicit = {k for k, v in overrides.items() if v is not None}
     config = adopt_init(recipe(args.recipe or DEFAULT_RECIPE[args.layout], **overrides), explicit)
+    if "epochs" in explicit:  # the epochs asked for, even on small data
+        config = replace(config, min_steps=0)
     config, stats_note = fit_stats(config, args.layout, explicit)
     if stats_note:
         note(stats_note)

@@ -489,17 +489,27 @@ def drum_notes(rng: np.random.Generator, kit: dict[str, tuple[int, ...]]) -> lis
     return notes or [[0.0, 0.1, kit["kick"][0], 100]]
 
 
-def instrument_sources(split: str) -> list[Source]:
-    """General MIDI melodies, chords, drum patterns and bell strikes, rendered by fluidsynth."""
-    font = SOUNDFONTS[split]
+def instrument_sources(split: str, font: SoundFont | None = None, every_program: bool = False) -> list[Source]:
+    """General MIDI melodies, chords, drum patterns and bell strikes, rendered by fluidsynth.
+
+    By default the split's soundfont plays the split's programs. ``font`` plays them in another
+    soundfont (a train one: its samples are never heard in eval), ``every_program`` plays the
+    programs of both lists there: eval instruments then stay held out by their samples, not by program.
+    """
+    own = font is None
+    font = font or SOUNDFONTS[split]
     sources = []
     for c, inst in enumerate(INSTRUMENTS):
         presets = inst.train if split == "train" else inst.eval
+        if every_program:
+            presets = tuple(dict.fromkeys(inst.train + inst.eval))
         count = inst.per_split[SPLIT_IDS[split]]
         per_preset = math.ceil(count / len(presets))
         for bank, program, name in presets:
             for k in range(per_preset):
-                rng = _rng(SPLIT_IDS[split], 2, c, bank, program, k)
+                # other melodies in each soundfont; the split's own keep their original seeds (and cache)
+                key = () if own else (zlib.crc32(font.name.encode()),)
+                rng = _rng(SPLIT_IDS[split], 2, c, bank, program, k, *key)
                 if inst.style == "drums":
                     notes = drum_notes(rng, DRUM_NOTES[split])
                 elif inst.style == "strikes":
@@ -515,7 +525,8 @@ def instrument_sources(split: str) -> list[Source]:
                     "drums": inst.style == "drums",
                     "notes": notes,
                 }
-                sid = f"{split}/{_slug(inst.label)}/fluidsynth-b{bank}p{program}-{k:02d}"
+                tag = "" if own else f"{_slug(font.name)}-"
+                sid = f"{split}/{_slug(inst.label)}/fluidsynth-{tag}b{bank}p{program}-{k:02d}"
                 group = f"{font.name} bank {bank} program {program} ({name})"
                 sources.append(Source(sid, inst.label, split, "fluidsynth", group, params, font.package))
     return sources
@@ -864,7 +875,7 @@ def segment_events(source: Source, start: float) -> tuple[list[tuple[int, int, b
     return events, end
 
 
-def render_soundfont(font: SoundFont, sources: list[Source]) -> dict[str, np.ndarray]:
+def render_soundfont(font: Path, sources: list[Source]) -> dict[str, np.ndarray]:
     """Play every source in one fluidsynth run, one after another with gaps, and cut them apart."""
     events, windows, t = [], [], 0.2
     for source in sources:
@@ -876,9 +887,9 @@ def render_soundfont(font: SoundFont, sources: list[Source]) -> dict[str, np.nda
         midi, wav = Path(tmp) / "sources.mid", Path(tmp) / "sources.wav"
         midi.write_bytes(midi_file(events))
         cmd = ["fluidsynth", "-n", "-i", "-q", "-C", "0", "-T", "wav", "-O", "float", "-r", "44100", "-F", str(wav)]
-        done = subprocess.run([*cmd, str(font.path), str(midi)], capture_output=True, text=True, check=False)
+        done = subprocess.run([*cmd, str(font), str(midi)], capture_output=True, text=True, check=False)
         if done.returncode != 0 or not wav.is_file():
-            raise RuntimeError(f"fluidsynth failed on {font.path}: {done.stderr.strip() or done.stdout.strip()}")
+            raise RuntimeError(f"fluidsynth failed on {font}: {done.stderr.strip() or done.stdout.strip()}")
         audio, rate = sf.read(str(wav), dtype="float32", always_2d=True)
     mono = to_16k_mono(audio, rate)
     return {
@@ -1140,13 +1151,13 @@ def finish_source(audio: np.ndarray, source: Source) -> np.ndarray:
 def render_jobs(sources: list[Source]) -> list[tuple[str, Callable[[], dict[str, np.ndarray]]]]:
     """(description, job) pairs that render ``sources``; each job returns {source id: 16 kHz audio}."""
     jobs = []
-    for split in SPLITS:
-        midi = [s for s in sources if s.kind == "fluidsynth" and s.split == split]
+    fonts = sorted({s.params["soundfont_file"] for s in sources if s.kind == "fluidsynth"})
+    for font in fonts:
+        midi = [s for s in sources if s.kind == "fluidsynth" and s.params["soundfont_file"] == font]
         for i in range(0, len(midi), FLUIDSYNTH_BATCH):
             batch = midi[i : i + FLUIDSYNTH_BATCH]
-            jobs.append(
-                (f"fluidsynth {SOUNDFONTS[split].name}", lambda m=batch, f=SOUNDFONTS[split]: render_soundfont(f, m))
-            )
+            what = f"fluidsynth {batch[0].params['soundfont']}"
+            jobs.append((what, lambda m=batch, f=Path(font): render_soundfont(f, m)))
     from train.realsources import render_file  # it builds on this module
 
     single = {"espeak-ng": render_espeak, "sound-theme": render_theme, "synthesis": render_synth}
@@ -1423,7 +1434,7 @@ def build_corpus(
 
     ``real_table``: the text of a real-sources table (train/realsources.py; ``"default"`` for the shipped
     one). Its packages are fetched, and a class it covers is learned and tested from those recordings
-    only: its synthetic and espeak-ng sources are dropped.
+    only: its synthetic and espeak-ng sources are dropped. Its soundfont rows add instruments.
 
     Returns counts: classes, scenes, events and sources per split.
 
@@ -1445,7 +1456,7 @@ def build_corpus(
         from train.realsources import default_table, read_table, real_sources
 
         real, fetched = real_sources(read_table(default_table() if real_table == "default" else real_table))
-        covered = {s.label for s in real}
+        covered = {s.label for s in real if s.kind == "debian-file"}
         synthetic = ("synthesis", "espeak-ng")
         sources = [s for s in sources if not (s.label in covered and s.kind in synthetic)] + real
     names = class_names(sources, need_train=train_scenes > 0)  # held-out scenes alone need no train sources

@@ -351,9 +351,10 @@ Normalisation mean {r["mean"]:.4f}, std {r["std"]:.4f} (computed from the traini
 {card["corpus"]}
 Evaluation scenes use only held-out sources: speakers, languages, voice packs and packages the
 training scenes never used (train/data/real_sources.tsv names the split of every group), another
-soundfont with other programs and melodies, other sound-theme files, other synthesis parameters
-(card.json, "sources", lists every source). Training waveforms are played in synthetic rooms
-(RT60 0.15-1 s), through a telephone band or a tilted microphone, at random gains, sometimes clipped.
+soundfont (TimGM6mb: samples no training soundfont shares) with other programs and melodies, other
+sound-theme files, other synthesis parameters (card.json, "sources", lists every source). Training
+waveforms are played in synthetic rooms (RT60 0.15-1 s), through a telephone band or a tilted
+microphone, at random gains, sometimes clipped.
 
 Real recordings, fetched by the recipe with `apt-get download` (never installed):
 

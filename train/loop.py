@@ -493,7 +493,16 @@ def train(
             f"make at least {MIN_BATCHES} batches an epoch (--batch-size sets it)",
         )
         config = replace(config, batch_size=batch_size)
-    steps = config.epochs * (len(train_spec.clips) // config.batch_size)
+    per_epoch = len(train_spec.clips) // config.batch_size
+    steps = config.epochs * per_epoch
+    if steps < config.min_steps:  # a few hundred clips: 10 epochs are too few steps for a new head to learn
+        epochs = -(-config.min_steps // per_epoch)
+        note(
+            d,
+            f"epochs {config.epochs} -> {epochs}: {per_epoch} steps an epoch, {config.min_steps} steps at least "
+            "(--epochs sets it)",
+        )
+        config, steps = replace(config, epochs=epochs), epochs * per_epoch
     if config.warmup_steps > steps // 5:  # a warm-up longer than the run would never reach the full rate
         note(d, f"warm-up {config.warmup_steps} -> {steps // 5} steps: a fifth of this run's {steps}")
         config = replace(config, warmup_steps=steps // 5)

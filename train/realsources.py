@@ -16,10 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from train.corpus import Source, _slug, to_16k_mono
+from train.corpus import SoundFont, Source, _slug, instrument_sources, to_16k_mono
 from train.debsources import Package, expand, fetch, read_audio
 
 TABLE = "data/real_sources.tsv"
+INSTRUMENTS = "*instruments*"  # a row's label when its file is a General MIDI soundfont to play every instrument class
 COLUMNS = ("package", "pattern", "label", "group", "split", "limit", "note")
 
 
@@ -83,6 +84,10 @@ def real_sources(rows: list[Row], cache: Path | None = None) -> tuple[list[Sourc
         paths = expand(package.root, row.pattern)
         if not paths:
             raise TableError(f"{TABLE}:{row.line}: {row.pattern!r} matches nothing in {row.package} {package.version}")
+        if row.label == INSTRUMENTS:  # every program of both lists: eval instruments stay held out by their samples
+            font = SoundFont(package.root / paths[0], row.package, row.group.split("/")[-1])
+            sources += instrument_sources(row.split, font, every_program=True)
+            continue
         for path in pick(paths, row.limit):
             if (row.package, path) in seen:
                 continue
