@@ -281,11 +281,12 @@ def cmd_listen(args: argparse.Namespace) -> int:
             raise UserError("--reference describes one stream: use it with one --input (or a microphone)")
         return _listen_many(args)
     args.input = args.input[0] if args.input else None
-    played = None
+    played, recorder = None, None  # with --reference: what is played, and the finished events to compare
     if args.reference:
-        from rtast.reference import EventRecorder, read_reference
+        from rtast.reference import read_reference
+        from rtast.sinks import EventCollector
 
-        played = read_reference(args.reference, args.input)
+        played, recorder = read_reference(args.reference, args.input), EventCollector()
     engine, frontend, labels, _, model_name = _load_inference(args)
     config, event_config = _stream_configs(args)
     if args.input:
@@ -310,7 +311,6 @@ def cmd_listen(args: argparse.Namespace) -> int:
     event_log = _open_event_log(args, source=str(args.input or ""))
     if event_log is not None:
         sinks.append(event_log)
-    recorder = None if played is None else EventRecorder()
     if recorder is not None:
         sinks.append(recorder)
     print(
@@ -367,7 +367,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
         from rtast.reference import played_vs_detected
 
         print("rtast listen: played vs detected (--reference)", file=sys.stderr)
-        for line in played_vs_detected(played, recorder.events):
+        for line in played_vs_detected(played, recorder.finished):
             print(f"    {line}", file=sys.stderr)
     if args.stats_json:
         with open(args.stats_json, "w") as f:

@@ -47,23 +47,6 @@ def read_reference(path: str | Path, input_name: str | None) -> list[Played]:
     return [Played(e.label, e.onset, e.offset) for e in table.events if e.filename in files]
 
 
-class EventRecorder:
-    """A sink keeping the finished events (for the played-vs-detected summary)."""
-
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-
-    def window(self, result) -> None:
-        pass
-
-    def event(self, event: Event) -> None:
-        if event.offset is not None:
-            self.events.append(event)
-
-    def close(self) -> None:
-        pass
-
-
 def found_by(played: Played, detected: list[Event], collar: float = COLLAR) -> list[Event]:
     """The detected events of the played event's label that overlap it, give or take ``collar`` seconds."""
     return [

@@ -9,6 +9,7 @@ import json
 import os
 import sys
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
@@ -211,6 +212,26 @@ class TerminalDisplay:
         else:
             text = f"- {event.label} {event.onset:.1f}-{event.offset:.1f} s (peak {event.peak:.2f}; {placed} times)"
         print(f"{self.prefix}           {text}", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        pass
+
+
+class EventCollector:
+    """A sink that keeps the finished events (in the order they ended) and passes every event on."""
+
+    def __init__(self, on_event: Callable[[Event], None] | None = None):
+        self.on_event = on_event
+        self.finished: list[Event] = []
+
+    def window(self, result: WindowResult) -> None:
+        pass
+
+    def event(self, event: Event) -> None:
+        if event.offset is not None:
+            self.finished.append(event)
+        if self.on_event is not None:
+            self.on_event(event)
 
     def close(self) -> None:
         pass

@@ -24,6 +24,7 @@ from rtast.configs import ConfigError
 from rtast.engine import Engine
 from rtast.events import Event, EventConfig, EventDetector
 from rtast.fbank import SAMPLE_RATE, FrontendConfig, window_input
+from rtast.sinks import EventCollector
 from rtast.stream import ListenConfig, Listener
 from rtast.windows import FrameWindow, windows_of_file
 
@@ -143,28 +144,8 @@ def file_events(
 
     Returns the finished events (onset and offset), in the order they ended.
     """
-    collector = _EventCollector(on_event)
+    collector = EventCollector(on_event)
     detector = EventDetector(labels, hop_seconds, event_config)
     config = ListenConfig(hop_seconds=hop_seconds)
     Listener(FileSource(str(path)), engine, frontend, detector, [collector], config).run()
     return collector.finished
-
-
-class _EventCollector:
-    """A sink that keeps finished events and passes every event on."""
-
-    def __init__(self, on_event: Callable[[Event], None] | None):
-        self.on_event = on_event
-        self.finished: list[Event] = []
-
-    def window(self, result) -> None:
-        pass
-
-    def event(self, event: Event) -> None:
-        if event.offset is not None:
-            self.finished.append(event)
-        if self.on_event is not None:
-            self.on_event(event)
-
-    def close(self) -> None:
-        pass

@@ -6,7 +6,8 @@ import pytest
 
 from rtast.evaluate import EvaluationError
 from rtast.events import Event
-from rtast.reference import EventRecorder, Played, played_vs_detected, read_reference, write_reference
+from rtast.reference import Played, played_vs_detected, read_reference, write_reference
+from rtast.sinks import EventCollector
 
 
 def test_a_written_reference_reads_back(tmp_path):
@@ -28,13 +29,13 @@ def test_a_table_of_several_files_gives_the_input_s_rows_or_one_clear_error(tmp_
 
 
 def test_played_vs_detected_lines():
-    recorder = EventRecorder()
+    recorder = EventCollector()
     for e in (Event("Siren", 1.2, None, 0.8), Event("Siren", 1.2, 4.6, 0.9), Event("Pink noise", 9.0, 9.5, 0.6)):
         recorder.event(e)
-    assert [e.label for e in recorder.events] == ["Siren", "Pink noise"]  # finished events only
-    lines = played_vs_detected([Played("Siren", 1.0, 4.0), Played("Speech", 5.0, 8.0)], recorder.events)
+    assert [e.label for e in recorder.finished] == ["Siren", "Pink noise"]  # finished events only
+    lines = played_vs_detected([Played("Siren", 1.0, 4.0), Played("Speech", 5.0, 8.0)], recorder.finished)
     assert lines[0].endswith("->  1.2-4.6 s") and lines[0].startswith("Siren")
     assert lines[1].endswith("not detected")
     assert lines[2] == "also reported: Pink noise"
     # a detection of the label more than the collar away from the played event did not find it
-    assert played_vs_detected([Played("Siren", 10.0, 12.0)], recorder.events)[0].endswith("not detected")
+    assert played_vs_detected([Played("Siren", 10.0, 12.0)], recorder.finished)[0].endswith("not detected")

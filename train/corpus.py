@@ -498,6 +498,8 @@ def instrument_sources(split: str, font: SoundFont | None = None, every_program:
     """
     own = font is None
     font = font or SOUNDFONTS[split]
+    # other melodies in each soundfont; the split's own keep their original seeds (and cache)
+    key, tag = ((), "") if own else ((zlib.crc32(font.name.encode()),), f"{_slug(font.name)}-")
     sources = []
     for c, inst in enumerate(INSTRUMENTS):
         presets = inst.train if split == "train" else inst.eval
@@ -507,8 +509,6 @@ def instrument_sources(split: str, font: SoundFont | None = None, every_program:
         per_preset = math.ceil(count / len(presets))
         for bank, program, name in presets:
             for k in range(per_preset):
-                # other melodies in each soundfont; the split's own keep their original seeds (and cache)
-                key = () if own else (zlib.crc32(font.name.encode()),)
                 rng = _rng(SPLIT_IDS[split], 2, c, bank, program, k, *key)
                 if inst.style == "drums":
                     notes = drum_notes(rng, DRUM_NOTES[split])
@@ -525,7 +525,6 @@ def instrument_sources(split: str, font: SoundFont | None = None, every_program:
                     "drums": inst.style == "drums",
                     "notes": notes,
                 }
-                tag = "" if own else f"{_slug(font.name)}-"
                 sid = f"{split}/{_slug(inst.label)}/fluidsynth-{tag}b{bank}p{program}-{k:02d}"
                 group = f"{font.name} bank {bank} program {program} ({name})"
                 sources.append(Source(sid, inst.label, split, "fluidsynth", group, params, font.package))

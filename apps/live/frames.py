@@ -8,11 +8,9 @@ overlap and only the frames past the newest one kept are new.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from rtast.fbank import FLOAT32_EPS, FrontendConfig, num_frames
+from rtast.fbank import SILENCE_LOG_MEL, FrontendConfig, num_frames
 from rtast.sinks import WindowResult
 from rtast.windows import startup_padding
 
@@ -34,7 +32,7 @@ def window_frames(result: WindowResult, config: FrontendConfig) -> tuple[int, np
 def colour_levels(config: FrontendConfig) -> tuple[float, float]:
     """Normalised values of digital silence (the log floor) and of loud audio: the colour scale."""
     scale = 2.0 * config.std
-    return (math.log(FLOAT32_EPS) - config.mean) / scale, (LOUD_LOG_MEL - config.mean) / scale
+    return (SILENCE_LOG_MEL - config.mean) / scale, (LOUD_LOG_MEL - config.mean) / scale
 
 
 class FrameHistory:
