@@ -6,7 +6,14 @@ soundfile, soxr and espeak-ng are not needed: the windows come from the speech, 
 tests/data/fbank_reference.npz). A backend missing here (TensorRT, onnxruntime-gpu) is reported in the
 table, never fatal.
 
+Then the live path: the `rtast demo` scene (or --scene WAV with --reference TSV) replayed at real-time
+speed through the streaming listener on the GPU engines (`--listen`, default aoti-fp16 and torch-fp32),
+printing per-window latency and, per played event, the detection delay: the wall-clock seconds from the
+moment its onset was played to the moment its onset event was reported. That stage needs soundfile and
+soxr (carry their wheels to a bare machine).
+
     python bench/gpu_check.py [--model FILE | --preset base384] [--device cuda:0] [--repeat 20]
+                              [--listen aoti-fp16 torch-fp32] [--scene WAV --reference TSV]
 """
 
 from __future__ import annotations
@@ -106,12 +113,74 @@ def check(backend: str, precision: str, path: Path, folder: Path, args, windows,
         row["p50_ms"] = timed(engine.run, windows[:1], args.repeat) * 1000
         big = windows.repeat(1 + args.batch // len(windows), 1, 1)[: args.batch]
         row["throughput"] = args.batch / timed(engine.run, big, max(3, args.repeat // 4))
-        row["status"] = "ok"
+        row["status"], row["engine"] = "ok", engine_path
     except Exception as e:  # a check script: every failure is a reported row, not a crash
         message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         missing = "not installed" in message or "no CUDA provider" in message
         row["status"] = f"not installed: {message[:100]}" if missing else f"failed: {message[:100]}"
     return row
+
+
+class OnsetClock:
+    """A sink that notes the wall-clock time each onset event is reported."""
+
+    def __init__(self) -> None:
+        self.onsets: list[tuple[str, float, float]] = []  # (label, onset in stream seconds, reported at Unix time)
+
+    def window(self, result) -> None:
+        pass
+
+    def event(self, event) -> None:
+        if event.offset is None:
+            self.onsets.append((event.label, event.onset, time.time()))
+
+    def close(self) -> None:
+        pass
+
+
+def live_delays(engine_path: Path, args, scene: Path, played: list) -> str:
+    """Replay ``scene`` at real-time speed through the listener on one engine; one summary line per played event."""
+    from rtast.audio import FileSource
+    from rtast.events import EventDetector
+    from rtast.reference import COLLAR
+    from rtast.stream import ListenConfig, Listener
+
+    engine, _ = load_engine(engine_path, args.device)
+    model = load_model_file(args.model_path)
+    config = ListenConfig(hop_seconds=args.hop)
+    detector = EventDetector(model.labels, config.hop_seconds)
+    clock = OnsetClock()
+    listener = Listener(FileSource(str(scene), realtime=True), engine, model.frontend, detector, [clock], config)
+    stats = listener.run()
+    lines = [
+        f"  {stats.windows} windows, {stats.skipped} skipped; latency p50 {stats.latency_ms(50):.1f} ms, "
+        f"p95 {stats.latency_ms(95):.1f} ms; real-time factor {stats.real_time_factor:.4f}"
+    ]
+    for p in played:
+        hits = [  # reported while it played (or within the collar), with its onset not after it ended
+            o
+            for o in clock.onsets
+            if o[0] == p.label and o[1] < p.offset + COLLAR and o[2] - stats.started_at > p.onset - COLLAR
+        ]
+        if hits:
+            label, onset, reported = hits[0]
+            delay = reported - stats.started_at - p.onset
+            where = f"onset at {onset:5.1f} s, reported after {delay:5.2f} s"
+            lines.append(f"  {p.label:12s} played {p.onset:5.1f} s: {where}")
+        else:
+            lines.append(f"  {p.label:12s} played {p.onset:5.1f} s: not detected")
+    return "\n".join(lines)
+
+
+def scene_and_reference(args, folder: Path) -> tuple[Path, list]:
+    from rtast.reference import read_reference
+
+    if args.scene:
+        return Path(args.scene), read_reference(args.reference, args.scene)
+    from rtast.demo import write_scene
+
+    scene = folder / "scene.wav"
+    return scene, write_scene(scene)
 
 
 def main() -> int:
@@ -124,7 +193,15 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=32, help="throughput batch and engines' max batch")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--backends", nargs="*", help="subset, e.g. tensorrt-fp16 aoti-fp16")
+    parser.add_argument(
+        "--listen", nargs="*", default=["aoti-fp16", "torch-fp32"], help="engines replayed live (none: skip)"
+    )
+    parser.add_argument("--scene", help="WAV replayed live (default: the rtast demo scene)")
+    parser.add_argument("--reference", help="DESED table of what --scene plays")
+    parser.add_argument("--hop", type=float, default=0.5, help="live hop in seconds (default: 0.5, as the demo)")
     args = parser.parse_args()
+    if bool(args.scene) != bool(args.reference):
+        parser.error("--scene and --reference go together")
     if not torch.cuda.is_available():
         print("gpu_check: torch sees no CUDA GPU; nothing to check", file=sys.stderr)
         return 1
@@ -135,12 +212,29 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         path = model_file(args, folder)
+        args.model_path = path
         loaded = load_model_file(path)
         windows = reference_windows(loaded.frontend, args.windows)
         reference = TorchEngine(loaded.build_model(), "cpu").run(windows)  # eager fp32 on the CPU: no TF32
         print(f"model: {path.name} ({len(loaded.labels)} classes, {loaded.frontend.target_length} frames)")
         print(f"reference: eager fp32 on the CPU, {len(windows)} real windows")
         rows = [check(b, p, path, folder, args, windows, reference) for b, p in candidates]
+        print_table(rows, args)
+        built = {f"{r['backend']}-{r['precision']}": r["engine"] for r in rows if r["status"] == "ok"}
+        for name in args.listen:
+            print(f"\nlive: {name}, hop {args.hop:g} s, real-time replay")
+            if name not in built:
+                print("  not built above: skipped")
+                continue
+            try:
+                scene, played = scene_and_reference(args, folder)
+                print(live_delays(built[name], args, scene, played))
+            except ImportError as e:
+                print(f"  not runnable here: {e} (carry soundfile and soxr wheels)")
+    return 0
+
+
+def print_table(rows: list[dict], args) -> None:
     print(
         f"\n{'backend':10s} {'precision':9s} {'max|diff|':>10s} {'top-5':>6s} {'p50 b1 ms':>10s} "
         f"{'b' + str(args.batch) + ' win/s':>11s} {'build s':>8s}  status"
@@ -153,7 +247,6 @@ def main() -> int:
         else:
             numbers = f"{'-':>10s} {'-':>6s} {'-':>10s} {'-':>11s} {'-':>8s}"
         print(f"{r['backend']:10s} {r['precision']:9s} {numbers}  {r['status']}")
-    return 0
 
 
 if __name__ == "__main__":

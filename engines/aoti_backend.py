@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import torch
@@ -27,6 +30,30 @@ def compile_aoti(model: AST, path: str | Path, max_batch: int, device: str = "cp
         )
         out = torch._inductor.aoti_compile_and_package(exported, package_path=str(path))
     return Path(out)
+
+
+_LOAD_AND_RUN = (
+    "import sys, torch; path, index, frames, bins, device = sys.argv[1:]; "
+    "fn = torch._inductor.aoti_load_package(path, device_index=int(index)); "
+    "fn(torch.zeros(1, int(frames), int(bins), device=device))"
+)
+
+
+def check_loads(path: str | Path, device: str, frames: int, bins: int) -> None:
+    """Load and run the package once in a child process, raising EngineError if that fails. On an H200 with
+    torch 2.11, loading CUDA packages of small models killed the process with SIGSEGV (docs/benchmarks.md),
+    which no exception reports: the build finds out instead of the first `listen`."""
+    index = torch.device(device).index
+    args = [str(path), str(-1 if index is None else index), str(frames), str(bins), device]
+    result = subprocess.run([sys.executable, "-c", _LOAD_AND_RUN, *args], capture_output=True, text=True)
+    if result.returncode == 0:
+        return
+    if result.returncode < 0:
+        how = f"killed the process ({signal.Signals(-result.returncode).name})"
+    else:
+        lines = result.stderr.strip().splitlines()
+        how = f"failed ({lines[-1][:160] if lines else f'exit status {result.returncode}'})"
+    raise EngineError(f"{path}: loading and running the AOTInductor package {how} under torch {torch.__version__}")
 
 
 class AotiEngine:

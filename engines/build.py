@@ -34,9 +34,9 @@ def tensorrt_available() -> bool:
 
 def best_backend(device: str) -> tuple[str, str]:
     """(backend, precision) measured fastest (docs/benchmarks.md): TensorRT fp16 on NVIDIA GPUs when
-    installed, else AOTInductor fp16 on CUDA; on CPUs ONNX Runtime with int8 weights (3.7x transformers'
-    eager fp32 at batch 1, top-5 labels agree), else eager torch with bf16 autocast where the CPU has bf16
-    instructions, else eager fp32."""
+    installed, else AOTInductor fp16 on CUDA (eager torch where its package fails to load: build_engine
+    checks); on CPUs ONNX Runtime with int8 weights (3.7x transformers' eager fp32 at batch 1, top-5
+    labels agree), else eager torch with bf16 autocast where the CPU has bf16 instructions, else fp32."""
     if device.startswith("cuda"):
         return ("tensorrt", "fp16") if tensorrt_available() else ("aoti", "fp16")
     if importlib.util.find_spec("onnxruntime") is not None and importlib.util.find_spec("onnxscript") is not None:
@@ -80,7 +80,8 @@ def build_engine(
     if max_batch < 1:
         raise EngineError(f"max batch must be at least 1, got {max_batch}")
     model_file = load_model_file(model_path)
-    if backend == "auto":
+    auto = backend == "auto"
+    if auto:
         backend, auto_precision = best_backend(device)
         precision = precision or auto_precision
     if backend not in BACKENDS:
@@ -122,9 +123,18 @@ def build_engine(
         TorchEngine(model, device, precision)  # validates the precision for this device
         shutil.copyfile(model_path, out)
     elif backend == "aoti":
-        from engines.aoti_backend import compile_aoti
+        from engines.aoti_backend import check_loads, compile_aoti
 
         compile_aoti(model, out, max_batch, device, precision)
+        if device.startswith("cuda"):
+            frontend = model_file.frontend
+            try:
+                check_loads(out, device, frontend.target_length, frontend.num_mel_bins)
+            except EngineError as e:
+                out.unlink(missing_ok=True)
+                if not auto:
+                    raise EngineError(f"{e}; build with --backend torch (eager, on the GPU too)") from e
+                return build_engine(model_path, "torch", precision, max_batch, output, device)
     elif backend == "onnx":
         from engines.onnx_backend import embed_metadata
 

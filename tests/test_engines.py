@@ -13,6 +13,7 @@ import torch
 from conftest import random_model_file
 
 from engines import TorchEngine
+from engines.aoti_backend import check_loads
 from engines.batching import BatchingEngine
 from engines.build import best_backend, build_engine, load_engine
 from engines.metadata import EngineError, sidecar
@@ -95,6 +96,7 @@ def test_stale_and_mismatched_engines_are_refused(model_path, tmp_path):
     meta["labels"] = labels
     sidecar(aoti).write_text(json.dumps(meta))
     load_engine(aoti)
+    check_loads(aoti, "cpu", 128, 128)  # the build's child-process check (run for CUDA packages) passes
     sidecar(path).unlink()
     with pytest.raises(EngineError, match="no metadata file"):
         load_engine(path)
@@ -204,3 +206,10 @@ def test_cli_build_engine_then_tag(model_path, speech_wav, tmp_path):
     if bad.returncode != 0:
         assert "TensorRT" in bad.stderr or "CUDA" in bad.stderr
         assert "Traceback" not in bad.stderr
+
+
+def test_an_aoti_package_that_cannot_load_is_reported_not_fatal(tmp_path):
+    broken = tmp_path / "broken.pt2"
+    broken.write_bytes(b"not a package")
+    with pytest.raises(EngineError, match=r"broken.pt2: loading and running the AOTInductor package failed"):
+        check_loads(broken, "cpu", 128, 128)
