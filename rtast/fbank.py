@@ -29,6 +29,13 @@ DATASET_STATS: dict[str, tuple[float, float]] = {
 }
 
 
+# What fills a window after a clip shorter than it: "zeros", the AST reference's zero log-mel frames
+# (what AudioSet checkpoints learned, and transformers does), or "silence", the frames of digital
+# silence, as in a quiet room (what rtast's own models hear before and after a sound: trained on full
+# windows, they took the reference's zeros for loud noise, README).
+PADDING = {"zeros": 0.0, "silence": SILENCE_LOG_MEL}
+
+
 @dataclass(frozen=True)
 class FrontendConfig:
     """Everything needed to turn 16 kHz audio into one model input window."""
@@ -41,10 +48,19 @@ class FrontendConfig:
     high_freq: float = 0.0  # Hz; <= 0 means Nyquist + high_freq
     preemphasis: float = 0.97
     snip_edges: bool = True  # Kaldi: only frames that fit completely
-    target_length: int = 1024  # frames per model input (pad with zeros or cut)
+    target_length: int = 1024  # frames per model input (pad or cut)
+    pad: str = "zeros"  # frames that fill a short window: see PADDING
     window_seconds: float = 10.0  # audio per window; the training clip length
     mean: float = DATASET_STATS["audioset"][0]  # log-mel mean for normalisation
     std: float = DATASET_STATS["audioset"][1]  # log-mel std; inputs are (x - mean) / (2 std)
+
+    def __post_init__(self) -> None:
+        if self.pad not in PADDING:
+            raise ValueError(f"frontend pad must be one of {sorted(PADDING)}, got {self.pad!r}")
+
+    @property
+    def pad_value(self) -> float:
+        return PADDING[self.pad]
 
     @property
     def frame_length(self) -> int:
@@ -207,11 +223,11 @@ def fbank_from_config(waveform: torch.Tensor, config: FrontendConfig) -> torch.T
     return fbank(waveform - waveform.mean(dim=-1, keepdim=True), **fbank_kwargs(config))
 
 
-def pad_or_cut(features: torch.Tensor, target_length: int) -> torch.Tensor:
-    """Zero-pad or cut the frame axis (-2) of (..., frames, bins) to ``target_length``."""
+def pad_or_cut(features: torch.Tensor, target_length: int, value: float = 0.0) -> torch.Tensor:
+    """Pad (with ``value``) or cut the frame axis (-2) of (..., frames, bins) to ``target_length``."""
     n = features.shape[-2]
     if n < target_length:
-        return F.pad(features, (0, 0, 0, target_length - n))
+        return F.pad(features, (0, 0, 0, target_length - n), value=value)
     return features[..., :target_length, :]
 
 
@@ -222,7 +238,7 @@ def normalize(features: torch.Tensor, mean: float, std: float) -> torch.Tensor:
 
 def window_input(features: torch.Tensor, config: FrontendConfig) -> torch.Tensor:
     """Log-mel frames (…, frames, bins) -> the model's input: padded or cut, then normalised."""
-    return normalize(pad_or_cut(features, config.target_length), config.mean, config.std)
+    return normalize(pad_or_cut(features, config.target_length, config.pad_value), config.mean, config.std)
 
 
 def model_input(waveform: torch.Tensor, config: FrontendConfig) -> torch.Tensor:

@@ -10,7 +10,8 @@ frame shift, so window starts are kept on that grid). Window ends are ``first_en
   The model sees it after silence (``WindowedFrontend.model_inputs``), as the end of a full window
   of a stream that was quiet before it began: a model trained on crops of long recordings knows
   that, not the zero log-mel frames the AST reference pads short clips with (which read as loud
-  noise; `rtast tag` still pads a file shorter than a window that way).
+  noise to a model trained on full windows; `rtast tag` pads a file shorter than a window as the
+  model's frontend says, ``FrontendConfig.pad``).
 
 ``finish()`` adds a final window that ends at the last sample when the tail is not yet covered
 (the whole signal when it is shorter than one window).

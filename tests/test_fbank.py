@@ -134,6 +134,22 @@ def test_pad_cut_and_normalise():
     assert torch.allclose(normalize(torch.tensor([5.0]), 1.0, 2.0), torch.tensor([1.0]))
 
 
+def test_a_short_clip_is_padded_as_the_frontend_says():
+    """The AST reference pads with zero log-mel frames (imported checkpoints, old files); rtast's own models
+    with the frames of digital silence, which is what the fbank of a quiet room's silence gives."""
+    clip = torch.randn(8000) * 0.1  # 0.5 s
+    clip -= clip.mean()  # the fbank subtracts the signal's mean: with none, recorded silence stays silent
+    reference = FrontendConfig(target_length=100, window_seconds=1.0)
+    quiet = FrontendConfig(target_length=100, window_seconds=1.0, pad="silence")
+    assert FrontendConfig.from_dict({k: v for k, v in reference.to_dict().items() if k != "pad"}) == reference
+    n = len(fbank_from_config(clip, reference))
+    assert torch.allclose(model_input(clip, reference)[n:], torch.tensor((0.0 - reference.mean) / (2 * reference.std)))
+    silence = model_input(torch.cat([clip, torch.zeros(8000)]), quiet)
+    assert torch.allclose(model_input(clip, quiet)[n + 3 :], silence[n + 3 :], atol=1e-3)  # as recorded silence
+    with pytest.raises(ValueError, match="pad must be one of"):
+        FrontendConfig(pad="noise")
+
+
 def test_model_input_shape_for_each_paper_length():
     wave = torch.randn(16000) * 0.1
     for frames in (128, 512, 1024):

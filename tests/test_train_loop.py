@@ -84,6 +84,7 @@ def test_short_training_separates_words_from_tones(words_vs_tones, tmp_path):
     assert [r["epoch"] for r in log] == [1, 2, 3, 4] and all("mAP" in r for r in log)
     model_file = load_model_file(tmp_path / "run" / "best.pt")
     assert model_file.labels == ["Speech", "Tone"]
+    assert model_file.frontend.pad == "silence"  # a new model: short clips padded as a quiet room
     assert model_file.frontend.target_length == 128 and model_file.frontend.mean == pytest.approx(
         json.loads((tmp_path / "run" / "config.json").read_text())["mean"]
     )

@@ -363,8 +363,9 @@ Real recordings, fetched by the recipe with `apt-get download` (never installed)
 {packages}
 
 ## Held-out recordings, one at a time
-Each held-out real recording alone in a window (a word said in a quiet room): how often its
-class is ranked first. The asterisk prompts are 8 kHz telephone recordings.
+Each held-out real recording alone in a window (a word said in a quiet room: a recording shorter
+than the window is followed by silence, the model's `pad`): how often its class is ranked first.
+The asterisk prompts are 8 kHz telephone recordings.
 
 | class (package) | recordings | top-1 |
 |---|---|---|

@@ -148,12 +148,12 @@ class BatchMaker:
     def __call__(self, items: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Tensor, torch.Tensor]:
         waves = [w for w, _ in items]
         targets = torch.stack([t for _, t in items])
-        cfg = self.config
+        cfg, fe = self.config, self.frontend
         if self.train:
             waves = room_and_microphone(waves, cfg.room, self.rng)
             waves, targets = mixup(waves, targets, cfg.mixup, self.rng)
         feats = torch.stack(
-            [pad_or_cut(fbank_from_config(w, self.frontend), self.frontend.target_length) for w in waves]
+            [pad_or_cut(fbank_from_config(w, fe), fe.target_length, fe.pad_value) for w in waves]
         )  # (B, T, F) log-mel
         if self.train and (cfg.freq_mask or cfg.time_mask):
             freq_mask, time_mask = mask_widths(cfg, feats.shape[1], feats.shape[2])
@@ -477,8 +477,8 @@ def train(
         config = replace(config, precision=auto_precision(dev))
     out_dir.mkdir(parents=True, exist_ok=True)
     source = init_model_file(config)
-    frontend = replace(  # the init model's frontend (mel settings) with this run's window
-        source.frontend if source is not None else FrontendConfig(),
+    frontend = replace(  # the init model's frontend (mel settings, padding) with this run's window
+        source.frontend if source is not None else FrontendConfig(pad="silence"),  # a new model: quiet-room padding
         target_length=config.target_length,
         window_seconds=config.window_seconds,
     )
