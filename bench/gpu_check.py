@@ -141,16 +141,14 @@ class OnsetClock:
 def live_delays(engine_path: Path, args, scene: Path, played: list) -> str:
     """Replay ``scene`` at real-time speed through the listener on one engine; one summary line per played event."""
     from rtast.audio import FileSource
-    from rtast.events import EventDetector
+    from rtast.detector import Detector
     from rtast.reference import COLLAR
-    from rtast.stream import ListenConfig, Listener
+    from rtast.stream import ListenConfig
 
-    engine, _ = load_engine(engine_path, args.device)
-    model = load_model_file(args.model_path)
-    config = ListenConfig(hop_seconds=args.hop)
-    detector = EventDetector(model.labels, config.hop_seconds)
+    engine, meta = load_engine(engine_path, args.device)
+    detector = Detector(engine, meta.frontend_config, meta.labels, meta.multilabel, engine.name)
     clock = OnsetClock()
-    listener = Listener(FileSource(str(scene), realtime=True), engine, model.frontend, detector, [clock], config)
+    listener = detector.listener(FileSource(str(scene), realtime=True), [clock], ListenConfig(hop_seconds=args.hop))
     stats = listener.run()
     lines = [
         f"  {stats.windows} windows, {stats.skipped} skipped; latency p50 {stats.latency_ms(50):.1f} ms, "
@@ -212,7 +210,6 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         path = model_file(args, folder)
-        args.model_path = path
         loaded = load_model_file(path)
         windows = reference_windows(loaded.frontend, args.windows)
         reference = TorchEngine(loaded.build_model(), "cpu").run(windows)  # eager fp32 on the CPU: no TF32

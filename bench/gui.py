@@ -35,13 +35,13 @@ from apps.live.qt import QtCore, QtWidgets  # noqa: E402
 from apps.live.runner import LiveSetup  # noqa: E402
 from apps.live.window import LiveWindow  # noqa: E402
 from bench.common import machine  # noqa: E402
-from engines import TorchEngine  # noqa: E402
 from rtast.audio import FileSource  # noqa: E402
-from rtast.events import EventDetector  # noqa: E402
+from rtast.detector import Detector  # noqa: E402
+from rtast.engine import TorchEngine  # noqa: E402
 from rtast.fbank import FrontendConfig  # noqa: E402
 from rtast.labels import audioset_labels  # noqa: E402
 from rtast.model import AST, preset  # noqa: E402
-from rtast.stream import ListenConfig, Listener, StreamStats  # noqa: E402
+from rtast.stream import ListenConfig, StreamStats  # noqa: E402
 
 
 class TimedWindow(LiveWindow):
@@ -80,19 +80,13 @@ def make_setup(name: str, hop: float) -> LiveSetup:
     model = AST(preset(name)).eval()
     with torch.no_grad():
         model.head.bias.copy_(torch.randn(527) * 1.5 - 4.0)
-    return LiveSetup(
-        TorchEngine(model),
-        FrontendConfig(),
-        audioset_labels(),
-        ListenConfig(hop_seconds=hop, batch_size=1),
-        model_name=f"random {name}",
-    )
+    detector = Detector(TorchEngine(model), FrontendConfig(), audioset_labels(), name=f"random {name}")
+    return LiveSetup(detector, ListenConfig(hop_seconds=hop, batch_size=1))
 
 
 def headless(setup: LiveSetup, path: Path) -> StreamStats:
-    detector = EventDetector(setup.labels, setup.listen_config.hop_seconds, setup.event_config)
     source = FileSource(path, realtime=True)
-    listener = Listener(source, setup.engine, setup.frontend, detector, [], setup.listen_config)
+    listener = setup.detector.listener(source, [], setup.listen_config)
     worker = threading.Thread(target=listener.run, name="rtast-worker")
     worker.start()
     worker.join()
@@ -144,7 +138,8 @@ def main() -> None:
         path = Path(tmp) / "noise_tones.wav"
         make_file(path, args.seconds)
         setup = make_setup(args.preset, args.hop)
-        setup.engine.run(torch.zeros(1, setup.frontend.target_length, setup.frontend.num_mel_bins))  # warm-up
+        frontend = setup.detector.frontend
+        setup.detector.engine.run(torch.zeros(1, frontend.target_length, frontend.num_mel_bins))  # warm-up
         quiet = headless(setup, path)
         shown, window, wall = windowed(setup, path)
     ticks = window.frames

@@ -20,13 +20,13 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import machine  # noqa: E402
-from engines import TorchEngine  # noqa: E402
 from rtast.audio import FileSource  # noqa: E402
-from rtast.events import EventDetector  # noqa: E402
+from rtast.detector import Detector  # noqa: E402
+from rtast.engine import TorchEngine  # noqa: E402
 from rtast.fbank import FrontendConfig  # noqa: E402
 from rtast.labels import audioset_labels  # noqa: E402
 from rtast.model import AST, preset  # noqa: E402
-from rtast.stream import ListenConfig, Listener  # noqa: E402
+from rtast.stream import ListenConfig  # noqa: E402
 
 
 def main() -> None:
@@ -43,14 +43,8 @@ def main() -> None:
         for name in args.presets:
             torch.manual_seed(0)
             model = AST(preset(name)).eval()
-            listener = Listener(
-                FileSource(path),
-                TorchEngine(model),
-                FrontendConfig(),
-                EventDetector(labels, 1.0),
-                [],
-                ListenConfig(hop_seconds=1.0, batch_size=1),
-            )
+            detector = Detector(TorchEngine(model), FrontendConfig(), labels, name=f"random {name}")
+            listener = detector.listener(FileSource(path), [], ListenConfig(hop_seconds=1.0, batch_size=1))
             stats = listener.run()
             s = stats.summary()
             print(

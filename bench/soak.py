@@ -23,14 +23,15 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import machine  # noqa: E402
-from engines import TorchEngine  # noqa: E402
 from rtast.audio import FileSource  # noqa: E402
-from rtast.events import EventConfig, EventDetector  # noqa: E402
+from rtast.detector import Detector  # noqa: E402
+from rtast.engine import TorchEngine  # noqa: E402
+from rtast.events import EventConfig  # noqa: E402
 from rtast.fbank import FrontendConfig  # noqa: E402
 from rtast.labels import audioset_labels  # noqa: E402
 from rtast.model import AST, ASTConfig  # noqa: E402
 from rtast.sinks import EventLog  # noqa: E402
-from rtast.stream import ListenConfig, Listener  # noqa: E402
+from rtast.stream import ListenConfig  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -82,14 +83,9 @@ def main() -> None:
         labels = audioset_labels()
         log = EventLog(str(Path(tmp) / "events.jsonl"))
         probe = MemoryProbe(every=600.0)
-        listener = Listener(
-            FileSource(path),
-            TorchEngine(model),
-            FrontendConfig(),
-            EventDetector(labels, 1.0, EventConfig(threshold=0.6)),
-            [probe, log],
-            ListenConfig(hop_seconds=1.0),
-        )
+        detector = Detector(TorchEngine(model), FrontendConfig(), labels, name="random tiny model")
+        config = ListenConfig(hop_seconds=1.0, events=EventConfig(threshold=0.6))
+        listener = detector.listener(FileSource(path), [probe, log], config)
         t0 = time.monotonic()
         stats = listener.run()
         log.close()

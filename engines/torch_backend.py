@@ -1,47 +1,6 @@
-"""Eager PyTorch backend: the reference every compiled backend is compared with."""
+"""The torch backend: rtast's eager engine (``rtast.engine.TorchEngine``), as `rtast build-engine --backend
+torch` packages it (the model file itself, run eagerly)."""
 
-from __future__ import annotations
+from rtast.engine import PRECISIONS, TorchEngine
 
-from contextlib import nullcontext
-
-import torch
-
-from rtast.configs import ConfigError
-from rtast.model import AST
-
-PRECISIONS = ("fp32", "bf16", "fp16")
-
-
-class TorchEngine:
-    """Eager AST on the CPU or a GPU; bf16/fp16 by autocast (LayerNorm and softmax stay fp32)."""
-
-    def __init__(self, model: AST, device: str = "cpu", precision: str = "fp32"):
-        if precision not in PRECISIONS:
-            raise ConfigError(f"precision {precision!r} not supported by the torch backend; choose one of {PRECISIONS}")
-        if precision == "fp16" and not device.startswith("cuda"):
-            raise ConfigError("fp16 needs a CUDA device; on the CPU use bf16")
-        self.model = model.eval().to(device)
-        self.device = torch.device(device)
-        self.precision = precision
-        self.name = f"torch-{precision}"
-        # input frames [first, end) of each time step the frame head scores; None without one
-        self.step_spans = self.model.config.step_spans if self.model.config.frame_head else None
-
-    def _autocast(self):
-        if self.precision == "fp32":
-            return nullcontext()
-        dtype = torch.bfloat16 if self.precision == "bf16" else torch.float16
-        return torch.autocast(self.device.type, dtype=dtype)
-
-    @torch.inference_mode()
-    def run(self, windows: torch.Tensor) -> torch.Tensor:
-        with self._autocast():
-            logits = self.model(windows.to(self.device, torch.float32))
-        return self.model.scores(logits.float()).cpu()
-
-    @torch.inference_mode()
-    def run_frames(self, windows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(clip scores (batch, classes), frame scores (batch, time_steps, classes)), for a model with a frame head."""
-        with self._autocast():
-            clip, frames = self.model.forward_with_frames(windows.to(self.device, torch.float32))
-        return self.model.scores(clip.float()).cpu(), torch.sigmoid(frames.float()).cpu()
+__all__ = ["PRECISIONS", "TorchEngine"]

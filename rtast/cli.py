@@ -6,6 +6,7 @@ import argparse
 import json
 import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from rtast import __version__
@@ -60,45 +61,23 @@ def non_negative_int(text: str) -> int:
 
 def _model_path(model: str | None) -> str | None:
     """A local model path, or the converted model file of a hub id (fetched if needed)."""
-    from rtast.hub import resolve_model
+    from rtast.detector import model_path_for
 
-    return None if model is None else str(resolve_model(model))
+    return None if model is None else str(model_path_for(model))
 
 
 def _load_model_file(model: str | None):
-    from rtast.checkpoints import default_model_path, load_model_file
+    from rtast.checkpoints import load_model_file
+    from rtast.detector import model_path_for
 
-    model = _model_path(model)
-    if model is None:
-        path = default_model_path()
-        if path is None:
-            raise UserError(
-                "no default model is bundled with this rtast yet; pass --model model.pt "
-                "(make one with `rtast import-checkpoint`, e.g. from the official AudioSet checkpoint)"
-            )
-        model = str(path)
-    return load_model_file(model)
+    return load_model_file(model_path_for(model))
 
 
-def _load_inference(args: argparse.Namespace):
-    """(engine, frontend, labels, multilabel, description) from --engine or --model (or the shipped model)."""
-    if getattr(args, "engine", None):
-        from engines.build import load_engine
+def _open_detector(args: argparse.Namespace):
+    """The Detector of --engine or --model (or the shipped model): rtast's front door."""
+    from rtast.detector import open as open_detector
 
-        model_path = _model_path(args.model)
-        engine, meta = load_engine(args.engine, device=getattr(args, "device_type", None), model_path=model_path)
-        return engine, meta.frontend_config, meta.labels, meta.multilabel, f"engine {args.engine} ({engine.name})"
-    from engines import TorchEngine
-
-    model_file = _load_model_file(args.model)
-    engine = TorchEngine(model_file.build_model())
-    return (
-        engine,
-        model_file.frontend,
-        model_file.labels,
-        model_file.model_config.multilabel,
-        f"model {args.model or 'default'}",
-    )
+    return open_detector(args.model, getattr(args, "engine", None), getattr(args, "device_type", None))
 
 
 def _format_top(pairs: list[tuple[str, float]]) -> str:
@@ -132,14 +111,15 @@ def _check_tsv_names(args: argparse.Namespace, paths: list[str]) -> None:
 
 def cmd_tag(args: argparse.Namespace) -> int:
     from rtast.audiofile import AudioFileError
-    from rtast.tagging import TagConfig, Tagger, file_events, top_k
+    from rtast.tagging import TagConfig, file_events, top_k
 
     if args.events == "-" and args.json:
         raise UserError("--json and --events - both write to stdout; write the events to a file (e.g. --events ev.tsv)")
     _check_tsv_names(args, args.files)
-    engine, frontend, labels, multilabel, _ = _load_inference(args)
+    detector = _open_detector(args)
+    engine, frontend, labels = detector.engine, detector.frontend, detector.labels
     config = TagConfig(hop_seconds=args.hop, top_k=args.top_k, batch_size=args.batch_size, reduce=args.reduce)
-    tagger = Tagger(engine, frontend, labels, multilabel, config)
+    tagger = detector.tagger(config)
     event_config = _event_config(args)
     out = sys.stderr if args.events == "-" else sys.stdout  # '-': stdout carries the events and nothing else
     event_log = _open_event_log(args)
@@ -267,9 +247,8 @@ def _print_summary(stats, prefix: str = "") -> None:
 
 def cmd_listen(args: argparse.Namespace) -> int:
     from rtast.audio import DeviceError, FileSource, MicrophoneSource
-    from rtast.events import EventDetector
     from rtast.sinks import TerminalDisplay
-    from rtast.stream import Listener, run_until_interrupted
+    from rtast.stream import run_until_interrupted
 
     if args.realtime and not args.input:
         raise UserError("--realtime replays a file: use it with --input FILE")
@@ -287,8 +266,8 @@ def cmd_listen(args: argparse.Namespace) -> int:
         from rtast.sinks import EventCollector
 
         played, recorder = read_reference(args.reference, args.input), EventCollector()
-    engine, frontend, labels, _, model_name = _load_inference(args)
-    config, event_config = _stream_configs(args)
+    detector = _open_detector(args)
+    config = _listen_config(args)
     if args.input:
         source = FileSource(args.input, realtime=args.realtime)
     else:
@@ -307,21 +286,21 @@ def cmd_listen(args: argparse.Namespace) -> int:
         if no_window is not None:
             print(f"rtast listen: no window ({no_window}); running in the terminal", file=sys.stderr)
     display = sys.stderr if args.events == "-" else sys.stdout  # '-': stdout carries the events and nothing else
-    sinks = [] if args.quiet or no_window is None else [TerminalDisplay(labels, args.top_k, stream=display)]
+    sinks = [] if args.quiet or no_window is None else [TerminalDisplay(detector.labels, args.top_k, stream=display)]
     event_log = _open_event_log(args, source=str(args.input or ""))
     if event_log is not None:
         sinks.append(event_log)
     if recorder is not None:
         sinks.append(recorder)
     print(
-        f"rtast listen: {source.description}; {model_name}; hop {config.hop_seconds:g} s; "
+        f"rtast listen: {source.description}; {detector.name}; hop {config.hop_seconds:g} s; "
         + ("Ctrl-C stops" if no_window else "close the window (or Ctrl-C) to stop"),
         file=sys.stderr,
     )
     if any(isinstance(sink, TerminalDisplay) for sink in sinks):
         from rtast.sinks import FRAME_TIMING_LEGEND, TIMING_LEGEND
 
-        legend = TIMING_LEGEND if getattr(engine, "step_spans", None) is None else FRAME_TIMING_LEGEND
+        legend = TIMING_LEGEND if getattr(detector.engine, "step_spans", None) is None else FRAME_TIMING_LEGEND
         print(f"rtast listen: {legend}", file=sys.stderr)
     if no_window is None:
         from apps.live.app import run_gui
@@ -329,12 +308,8 @@ def cmd_listen(args: argparse.Namespace) -> int:
         from apps.live.runner import LiveSetup
 
         setup = LiveSetup(
-            engine,
-            frontend,
-            labels,
+            detector,
             config,
-            event_config,
-            model_name=model_name,
             sinks=sinks,
             top_k=args.top_k,
             reference=tuple(played or ()),
@@ -351,8 +326,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
             print(f"rtast listen: error: {result.error}", file=sys.stderr)
             return 1
     else:
-        detector = EventDetector(labels, config.hop_seconds, event_config)
-        listener = Listener(source, engine, frontend, detector, sinks, config)
+        listener = detector.listener(source, sinks, config)
         try:
             stats = run_until_interrupted(listener)
         except DeviceError as e:
@@ -444,24 +418,24 @@ def _event_config(args: argparse.Namespace):
     )
 
 
-def _stream_configs(args: argparse.Namespace):
-    """(ListenConfig, EventConfig) from listen's flags."""
+def _listen_config(args: argparse.Namespace):
+    """ListenConfig (with its EventConfig) from listen's flags."""
     from rtast.stream import ListenConfig
 
-    return ListenConfig(hop_seconds=args.hop, max_seconds=args.duration), _event_config(args)
+    return ListenConfig(hop_seconds=args.hop, max_seconds=args.duration, events=_event_config(args))
 
 
 def _listen_many(args: argparse.Namespace) -> int:
     """Several files at once, each its own stream, their windows batched through one engine."""
     from engines.batching import BatchingEngine
     from rtast.audio import FileSource
-    from rtast.events import EventDetector
     from rtast.sinks import TerminalDisplay
-    from rtast.stream import Listener, run_all_until_interrupted
+    from rtast.stream import run_all_until_interrupted
 
-    engine, frontend, labels, _, model_name = _load_inference(args)
-    config, event_config = _stream_configs(args)
-    batched = BatchingEngine(engine, max_batch=max(2, len(args.input)))
+    detector = _open_detector(args)
+    labels, config = detector.labels, _listen_config(args)
+    batching = BatchingEngine(detector.engine, max_batch=max(2, len(args.input)))
+    batched = replace(detector, engine=batching)
     listeners, sinks = [], []
     display = sys.stderr if args.events == "-" else sys.stdout
     for i, path in enumerate(args.input):
@@ -470,24 +444,21 @@ def _listen_many(args: argparse.Namespace) -> int:
         if event_log is not None:
             stream_sinks.append(event_log)
         sinks += stream_sinks
-        detector = EventDetector(labels, config.hop_seconds, event_config)
-        listeners.append(
-            Listener(FileSource(path, realtime=args.realtime), batched, frontend, detector, stream_sinks, config)
-        )
+        listeners.append(batched.listener(FileSource(path, realtime=args.realtime), stream_sinks, config))
     print(
-        f"rtast listen: {len(listeners)} streams ({', '.join(args.input)}); {model_name}; windows batched "
+        f"rtast listen: {len(listeners)} streams ({', '.join(args.input)}); {detector.name}; windows batched "
         "through one engine; Ctrl-C stops",
         file=sys.stderr,
     )
     try:
         all_stats = run_all_until_interrupted(listeners)
     finally:
-        batched.close()
+        batching.close()
         for sink in sinks:
             sink.close()
     for i, stats in enumerate(all_stats):
         _print_summary(stats, prefix=f"#{i + 1} ")
-    sizes = batched.batch_sizes
+    sizes = batching.batch_sizes
     if sizes:
         print(
             f"rtast listen: {sum(sizes)} windows in {len(sizes)} engine calls (mean batch "

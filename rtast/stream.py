@@ -22,7 +22,7 @@ import numpy as np
 from rtast.audio import DeviceError, Source
 from rtast.configs import ConfigError
 from rtast.engine import Engine
-from rtast.events import EventDetector, Steps
+from rtast.events import EventConfig, EventDetector, Steps
 from rtast.fbank import SAMPLE_RATE, FrontendConfig
 from rtast.resample import StreamResampler
 from rtast.sinks import Sink, WindowResult
@@ -40,6 +40,7 @@ class ListenConfig:
     stall_timeout: float = 3.0  # seconds without audio from a live source = device lost
     read_timeout: float = 0.1  # seconds the worker waits for audio before checking for stop
     batch_size: int = 8  # windows per engine call when nothing is skipped (file sources)
+    events: EventConfig = field(default_factory=EventConfig)  # how window scores become events
 
     def __post_init__(self) -> None:
         if not 0 < self.hop_seconds < math.inf:  # also refuses NaN
@@ -110,7 +111,7 @@ class Listener:
         source: Source,
         engine: Engine,
         frontend: FrontendConfig,
-        detector: EventDetector,
+        labels: list[str],
         sinks: list[Sink],
         config: ListenConfig | None = None,
     ):
@@ -118,8 +119,8 @@ class Listener:
         self.engine = engine
         self.config = config or ListenConfig()
         self.frontend = WindowedFrontend(frontend, self.config.hop_seconds, startup_windows=True)
-        self.detector = detector
-        detector.hop = self.frontend.hop_seconds  # the hop the windows really have (whole frame shifts)
+        # the hop the windows really have (whole frame shifts), so events and windows agree on it
+        self.detector = EventDetector(labels, self.frontend.hop_seconds, self.config.events)
         self.sinks = sinks
         self.stats = StreamStats(source=source.description, native_rate=source.sample_rate)
         self.latest: WindowResult | None = None  # newest result, for displays that poll

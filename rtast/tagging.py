@@ -22,7 +22,7 @@ import torch
 from rtast.audio import FileSource
 from rtast.configs import ConfigError
 from rtast.engine import Engine
-from rtast.events import Event, EventConfig, EventDetector
+from rtast.events import Event, EventConfig
 from rtast.fbank import SAMPLE_RATE, FrontendConfig, window_input
 from rtast.sinks import EventCollector
 from rtast.stream import ListenConfig, Listener
@@ -145,7 +145,6 @@ def file_events(
     Returns the finished events (onset and offset), in the order they ended.
     """
     collector = EventCollector(on_event)
-    detector = EventDetector(labels, hop_seconds, event_config)
-    config = ListenConfig(hop_seconds=hop_seconds)
-    Listener(FileSource(str(path)), engine, frontend, detector, [collector], config).run()
+    config = ListenConfig(hop_seconds=hop_seconds, events=event_config)
+    Listener(FileSource(str(path)), engine, frontend, labels, [collector], config).run()
     return collector.finished

@@ -41,13 +41,13 @@ from apps.live.intervals import fold_events, row_labels  # noqa: E402
 from apps.live.runner import LiveSetup, with_threshold  # noqa: E402
 from apps.live.state import LiveState, LiveStats  # noqa: E402
 from apps.live.status import format_status  # noqa: E402
-from engines import TorchEngine  # noqa: E402
 from rtast.audio import FileSource  # noqa: E402
 from rtast.audiofile import load_audio  # noqa: E402
 from rtast.checkpoints import load_model_file  # noqa: E402
-from rtast.events import Event, EventConfig, EventDetector  # noqa: E402
+from rtast.detector import from_model_file  # noqa: E402
+from rtast.events import Event, EventConfig  # noqa: E402
 from rtast.fbank import IncrementalFbank, normalize  # noqa: E402
-from rtast.stream import ListenConfig, Listener  # noqa: E402
+from rtast.stream import ListenConfig  # noqa: E402
 
 SILENCE_BEFORE = 1.5  # seconds
 SILENCE_AFTER = 2.0
@@ -85,14 +85,7 @@ def speech_model(speech_detector_path):
 
 
 def live_setup(model_file, **overrides):
-    return LiveSetup(
-        TorchEngine(model_file.build_model()),
-        model_file.frontend,
-        model_file.labels,
-        ListenConfig(hop_seconds=HOP),
-        model_name="speech.pt",
-        **overrides,
-    )
+    return LiveSetup(from_model_file(model_file, "speech.pt"), ListenConfig(hop_seconds=HOP), **overrides)
 
 
 def open_live(bot, setup, path, realtime: bool):
@@ -313,14 +306,7 @@ def test_spectrogram_history_is_the_frames_the_model_saw(tmp_path):
     path = write_wav(tmp_path / "noise.wav", audio)
     state = LiveState(mf.frontend, history_seconds=2.0)
     sink = state.new_sink()
-    listener = Listener(
-        FileSource(path),
-        TorchEngine(mf.build_model()),
-        mf.frontend,
-        EventDetector(mf.labels, 0.3),
-        [sink],
-        ListenConfig(hop_seconds=0.3),
-    )
+    listener = from_model_file(mf).listener(FileSource(path), [sink], ListenConfig(hop_seconds=0.3))
     sink.bind(listener)
     seen = []
     original = state._window

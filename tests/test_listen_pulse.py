@@ -158,7 +158,6 @@ sys.path.insert(0, {tests!r})
 from conftest import random_model_file
 from engines import TorchEngine
 from rtast.audio import MicrophoneSource
-from rtast.events import EventDetector
 from rtast.stream import ListenConfig, Listener
 
 class SlowEngine:
@@ -172,7 +171,7 @@ class SlowEngine:
 mf = random_model_file(input_tdim=128, num_classes=3, window_seconds=1.0)
 source = MicrophoneSource("pulse", ring_seconds=0.3)
 listener = Listener(source, SlowEngine(TorchEngine(mf.build_model())), mf.frontend,
-                    EventDetector(mf.labels, 0.25), [], ListenConfig(hop_seconds=0.25, max_seconds=4.0))
+                    mf.labels, [], ListenConfig(hop_seconds=0.25, max_seconds=4.0))
 stats = listener.run()
 print(json.dumps(stats.summary()))
 """

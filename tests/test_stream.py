@@ -16,7 +16,7 @@ from conftest import random_model_file, write_wav
 
 from engines import TorchEngine
 from rtast.audio import CaptureStats, DeviceError, FileSource
-from rtast.events import EventConfig, EventDetector
+from rtast.events import EventConfig
 from rtast.sinks import EventLog
 from rtast.stream import ListenConfig, Listener, run_until_interrupted
 from rtast.tagging import TagConfig, Tagger
@@ -56,8 +56,8 @@ def model_file():
 
 def listener_for(model_file, source, engine=None, hop=1.0, sinks=None, **config):
     engine = engine or TorchEngine(model_file.build_model())
-    detector = EventDetector(model_file.labels, hop, EventConfig(threshold=0.55, smoothing="none"))
-    return Listener(source, engine, model_file.frontend, detector, sinks or [], ListenConfig(hop_seconds=hop, **config))
+    config = ListenConfig(hop_seconds=hop, events=EventConfig(threshold=0.55, smoothing="none"), **config)
+    return Listener(source, engine, model_file.frontend, model_file.labels, sinks or [], config)
 
 
 def noise_file(tmp_path, seconds: float, rate: int = 44100, channels: int = 2):

@@ -12,7 +12,7 @@ from conftest import random_model_file, write_wav
 
 from rtast.audio import FileSource
 from rtast.checkpoints import load_model_file, save_model_file
-from rtast.events import EventConfig, EventDetector
+from rtast.events import EventConfig
 from rtast.stream import ListenConfig, Listener
 from train.data import scene_dataset
 from train.frame_head import FrameHeadConfig, fit_frame_head, step_targets, step_times
@@ -153,9 +153,8 @@ def test_listener_places_events_with_the_frame_head(small_model, tmp_path):
     events = {}
     for timing, engine in (("frames", ToneBandEngine()), ("windows", WindowTimes(ToneBandEngine()))):
         sink = Finished()
-        detector = EventDetector(LABELS, 0.5, EventConfig(threshold=0.5))
-        config = ListenConfig(hop_seconds=0.5)
-        Listener(FileSource(path), engine, small_model.frontend, detector, [sink], config).run()
+        config = ListenConfig(hop_seconds=0.5, events=EventConfig(threshold=0.5))
+        Listener(FileSource(path), engine, small_model.frontend, LABELS, [sink], config).run()
         events[timing] = [ev for ev in sink.events if ev.label == "Tone"]
     (tone,) = events["frames"]
     assert tone.timing == "frames"

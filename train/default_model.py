@@ -52,10 +52,10 @@ def stream_run(model_path: Path, scenes: list[Path], hop: float, threshold: floa
     An emitted onset is (scene, label, onset, stream time when it was reported: the end of the
     window that reported it), for detection delays.
     """
-    from engines import TorchEngine
+    import rtast
     from rtast.audio import FileSource
-    from rtast.events import EventConfig, EventDetector
-    from rtast.stream import ListenConfig, Listener
+    from rtast.events import EventConfig
+    from rtast.stream import ListenConfig
     from train.sed_metrics import EventRef
 
     class Collect:
@@ -76,13 +76,12 @@ def stream_run(model_path: Path, scenes: list[Path], hop: float, threshold: floa
         def close(self):
             pass
 
-    model_file = load_model_file(model_path)
-    engine = TorchEngine(model_file.build_model())
+    detector = rtast.open(model_path)
     events, onsets = [], []
     for scene in scenes:
         sink = Collect()
-        detector = EventDetector(model_file.labels, hop, EventConfig(threshold=threshold))
-        Listener(FileSource(scene), engine, model_file.frontend, detector, [sink], ListenConfig(hop_seconds=hop)).run()
+        config = ListenConfig(hop_seconds=hop, events=EventConfig(threshold=threshold))
+        detector.listener(FileSource(scene), [sink], config).run()
         events += [EventRef(scene.name, e.label, e.onset, e.offset) for e in sink.events]
         onsets += [(scene.name, *o) for o in sink.onsets]
     return events, onsets

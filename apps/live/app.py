@@ -39,7 +39,7 @@ def open_window(
 ) -> LiveWindow:
     """A shown window whose worker already runs ``current`` (``source``: that input, already opened)."""
     application()
-    state = LiveState(setup.frontend, HISTORY_SECONDS)
+    state = LiveState(setup.detector.frontend, HISTORY_SECONDS)
     runner = LiveRunner(setup, state)
     choices, note = input_choices(current)
     window = window_class(runner, state, choices, choices.index(current) if current in choices else 0, note, fps)

@@ -16,9 +16,8 @@ from apps.live.inputs import InputChoice
 from apps.live.state import LiveState
 from rtast.audio import DeviceError, Source
 from rtast.audiofile import AudioFileError
-from rtast.engine import Engine
-from rtast.events import EventConfig, EventDetector
-from rtast.fbank import FrontendConfig
+from rtast.detector import Detector
+from rtast.events import EventConfig
 from rtast.reference import Played
 from rtast.sinks import Sink
 from rtast.stream import ListenConfig, Listener, StreamStats
@@ -30,12 +29,8 @@ EXPECTED_ERRORS = (DeviceError, AudioFileError, OSError)
 class LiveSetup:
     """What every Listener of one window shares."""
 
-    engine: Engine
-    frontend: FrontendConfig
-    labels: list[str]
-    listen_config: ListenConfig = field(default_factory=ListenConfig)
-    event_config: EventConfig = field(default_factory=EventConfig)
-    model_name: str = ""
+    detector: Detector  # engine, frontend, labels and the name the window shows
+    listen_config: ListenConfig = field(default_factory=ListenConfig)  # with the event rule the window starts with
     sinks: list[Sink] = field(default_factory=list)  # extra sinks fed by every Listener (the event log)
     top_k: int = 5
     reference: tuple[Played, ...] = ()  # what is being played (`listen --reference`), drawn in the timeline
@@ -51,7 +46,7 @@ class LiveRunner:
     def __init__(self, setup: LiveSetup, state: LiveState):
         self.setup = setup
         self.state = state
-        self.event_config = setup.event_config
+        self.event_config = setup.listen_config.events  # changed by the window's threshold control
         self.listener: Listener | None = None  # the newest Listener started
         self.error: BaseException | None = None  # why the newest Listener stopped, if it failed
         self._lock = threading.Lock()
@@ -81,9 +76,9 @@ class LiveRunner:
             self.state.report_error(str(e), choice.label)
             return
         setup = self.setup
-        detector = EventDetector(setup.labels, setup.listen_config.hop_seconds, self.event_config)
         sink = self.state.new_sink(source.description, source.sample_rate)
-        listener = Listener(source, setup.engine, setup.frontend, detector, [sink, *setup.sinks], setup.listen_config)
+        config = replace(setup.listen_config, events=self.event_config)
+        listener = setup.detector.listener(source, [sink, *setup.sinks], config)
         sink.bind(listener)
         self.listener, self.error = listener, None
         message = ""

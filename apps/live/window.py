@@ -43,9 +43,9 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.shown: Snapshot | None = None  # the snapshot on screen
         self._events_seen = 0  # event records folded into the intervals
         self._status_text = ""
-        self.setWindowTitle(f"rtast listen — {self.setup.model_name}")
+        self.setWindowTitle(f"rtast listen — {self.setup.detector.name}")
 
-        frontend = self.setup.frontend
+        frontend = self.setup.detector.frontend
         self.bars = TopKBars()
         self.bars.set_threshold(runner.event_config.threshold)
         self.spectrogram = SpectrogramView(colour_levels(frontend), frontend.frame_shift_ms / 1000, HISTORY_SECONDS)
@@ -95,7 +95,7 @@ class LiveWindow(QtWidgets.QMainWindow):
         self.threshold_box.setToolTip("score that starts an event, from the next window on")
         self.threshold_box.valueChanged.connect(self.set_threshold)
         self.top_k_box = QtWidgets.QSpinBox()
-        self.top_k_box.setRange(1, max(1, min(20, len(self.setup.labels))))
+        self.top_k_box.setRange(1, max(1, min(20, len(self.setup.detector.labels))))
         self.top_k_box.setValue(min(self.setup.top_k, self.top_k_box.maximum()))
         self.top_k_box.valueChanged.connect(self._redraw)
         self.save_events_button = QtWidgets.QPushButton("Save events…")
@@ -165,7 +165,7 @@ class LiveWindow(QtWidgets.QMainWindow):
     def refresh(self) -> None:
         """One frame: read a snapshot, redraw what changed (nothing while paused, except the status line)."""
         snap = self.state.snapshot()
-        text = format_status(snap.stats, self.setup.model_name, self.paused)
+        text = format_status(snap.stats, self.setup.detector.name, self.paused)
         if text != self._status_text:
             self._status_text = text
             self.status_label.setText(text)
@@ -180,7 +180,7 @@ class LiveWindow(QtWidgets.QMainWindow):
     def _draw(self, snap: Snapshot) -> None:
         previous, self.shown = self.shown, snap
         if snap.result is not None:
-            self.bars.show_scores(self.setup.labels, snap.result.smoothed, self.top_k_box.value())
+            self.bars.show_scores(self.setup.detector.labels, snap.result.smoothed, self.top_k_box.value())
         if previous is None or snap.spectrogram is not previous.spectrogram:
             self.spectrogram.show_frames(snap.spectrogram, snap.spectrogram_end)
         new = snap.events_total - self._events_seen

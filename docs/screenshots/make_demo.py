@@ -16,10 +16,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from apps.live.app import application, open_window  # noqa: E402
 from apps.live.inputs import InputChoice  # noqa: E402
 from apps.live.runner import LiveSetup  # noqa: E402
-from engines import TorchEngine  # noqa: E402
 from rtast.checkpoints import default_model_path, load_model_file  # noqa: E402
 from rtast.demo import write_scene  # noqa: E402
-from rtast.events import EventConfig  # noqa: E402
+from rtast.detector import from_model_file  # noqa: E402
 from rtast.stream import ListenConfig  # noqa: E402
 
 
@@ -29,12 +28,8 @@ def main(out: str) -> None:
     scene = Path(tempfile.mkdtemp()) / "demo.wav"
     played = write_scene(scene, 0)
     setup = LiveSetup(
-        TorchEngine(model.build_model()),
-        model.frontend,
-        model.labels,
+        from_model_file(model, "default_model.pt"),
         ListenConfig(hop_seconds=0.5),  # as `rtast demo`
-        EventConfig(),
-        model_name="default_model.pt",
         reference=tuple(played),
     )
     window = open_window(setup, InputChoice.file(str(scene), realtime=True))

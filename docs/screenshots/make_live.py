@@ -27,9 +27,9 @@ from apps.live.app import open_window  # noqa: E402
 from apps.live.inputs import InputChoice  # noqa: E402
 from apps.live.qt import QtCore, QtWidgets  # noqa: E402
 from apps.live.runner import LiveSetup  # noqa: E402
-from engines import TorchEngine  # noqa: E402
 from rtast.audiofile import load_audio  # noqa: E402
 from rtast.checkpoints import load_model_file, save_model_file  # noqa: E402
+from rtast.detector import from_model_file  # noqa: E402
 from rtast.stream import ListenConfig  # noqa: E402
 
 
@@ -55,13 +55,7 @@ def main() -> None:
     out = Path(args.out).resolve()
     os.chdir(work)  # the status line shows the file as given
     clip, at = make_clip(work)
-    setup = LiveSetup(
-        TorchEngine(model.build_model()),
-        model.frontend,
-        model.labels,
-        ListenConfig(hop_seconds=0.25),
-        model_name="speech.pt",
-    )
+    setup = LiveSetup(from_model_file(model, "speech.pt"), ListenConfig(hop_seconds=0.25))
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["rtast"])
     window = open_window(setup, InputChoice.file(clip, realtime=True))
 
