@@ -35,8 +35,8 @@ def tensorrt_available() -> bool:
 def best_backend(device: str) -> tuple[str, str]:
     """(backend, precision) measured fastest (docs/benchmarks.md): TensorRT fp16 on NVIDIA GPUs when
     installed, else AOTInductor fp16 on CUDA (eager torch where its package fails to load: build_engine
-    checks); on CPUs ONNX Runtime with int8 weights (3.7x transformers' eager fp32 at batch 1, top-5
-    labels agree), else eager torch with bf16 autocast where the CPU has bf16 instructions, else fp32."""
+    checks); on CPUs ONNX Runtime with int8 weights, else eager torch with bf16 autocast where the CPU
+    has bf16 instructions, else fp32."""
     if device.startswith("cuda"):
         return ("tensorrt", "fp16") if tensorrt_available() else ("aoti", "fp16")
     if importlib.util.find_spec("onnxruntime") is not None and importlib.util.find_spec("onnxscript") is not None:

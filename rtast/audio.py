@@ -70,6 +70,10 @@ class RingBuffer:
         self._read = end
         return out
 
+    def wake(self) -> None:
+        """Wake a consumer waiting in ``wait`` (the producer has ended or failed)."""
+        self._ready.set()
+
     def wait(self, timeout: float) -> bool:
         """Block until data may be available or ``timeout`` seconds pass."""
         return self._write > self._read or self._ready.wait(timeout)
@@ -331,7 +335,7 @@ class FileSource:
             self._error = e
         finally:
             self._done = True
-            self._ring._ready.set()
+            self._ring.wake()
 
     def read(self, timeout: float) -> np.ndarray:
         if self._ring is None:

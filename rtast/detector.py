@@ -81,7 +81,11 @@ def open(model: str | Path | None = None, engine: str | Path | None = None, devi
         return from_model_file(load_model_file(model_path_for(model)), f"model {model or 'default'}", device or "cpu")
     loaders = entry_points(group=ENGINE_LOADERS)
     if not loaders:
-        raise BackendUnavailable(f"{engine}: compiled engines need rtast's engines package (pip install rtast)")
+        raise BackendUnavailable(
+            f"{engine}: compiled engines are loaded by rtast's engines package, registered under the "
+            f"{ENGINE_LOADERS} entry point, which this install does not list: reinstall rtast (pip install -e . "
+            "in a checkout; an old rtast.egg-info in the current folder can hide it)"
+        )
     load_engine = next(iter(loaders)).load()
     model_path = None if model is None else model_path_for(model)
     compiled, meta = load_engine(engine, device=device, model_path=model_path)

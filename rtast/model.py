@@ -72,7 +72,6 @@ PRESETS: dict[str, ASTConfig] = {
     "base224": ASTConfig(embed_dim=768, depth=12, num_heads=12),
     "base384": ASTConfig(embed_dim=768, depth=12, num_heads=12),
 }
-IMAGENET_GRID: dict[str, int] = {"tiny224": 14, "small224": 14, "base224": 14, "base384": 24}
 
 
 def available_models() -> list[str]:

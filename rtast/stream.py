@@ -123,7 +123,6 @@ class Listener:
         self.detector = EventDetector(labels, self.frontend.hop_seconds, self.config.events)
         self.sinks = sinks
         self.stats = StreamStats(source=source.description, native_rate=source.sample_rate)
-        self.latest: WindowResult | None = None  # newest result, for displays that poll
         spans = getattr(engine, "step_spans", None)  # a frame head places event times inside windows
         self.frame_shift = frontend.frame_shift_ms / 1000
         self.step_offsets = None if spans is None else np.array(spans, np.float64) * self.frame_shift  # (steps, 2) s
@@ -203,7 +202,6 @@ class Listener:
             origin = t_start - startup_padding(w.start, w.end, self.frontend.config) * self.frame_shift
             events = self.detector.update(t_start, t_end, s, self._steps(origin, t_start, t_end, f))
             result = WindowResult(t_start, t_end, s, self.detector.smoothed, latency, x)
-            self.latest = result
             self.stats.windows += 1
             self.stats.latencies.append(latency)
             for sink in self.sinks:

@@ -309,8 +309,8 @@ def test_spectrogram_history_is_the_frames_the_model_saw(tmp_path):
     listener = from_model_file(mf).listener(FileSource(path), [sink], ListenConfig(hop_seconds=0.3))
     sink.bind(listener)
     seen = []
-    original = state._window
-    state._window = lambda s, r: (original(s, r), seen.append(state.snapshot().spectrogram))
+    original = state.add_window
+    state.add_window = lambda s, r: (original(s, r), seen.append(state.snapshot().spectrogram))
     listener.run()
 
     # the stream's own frontend over the whole clip at once: the frames every window was cut from

@@ -91,11 +91,11 @@ class LiveSink:
         self.listener = listener
 
     def window(self, result: WindowResult) -> None:
-        self.state._window(self, result)
+        self.state.add_window(self, result)
 
     def event(self, event: Event) -> None:
         offset = None if event.offset is None else event.offset + self.offset
-        self.state._event(replace(event, onset=event.onset + self.offset, offset=offset))
+        self.state.add_event(replace(event, onset=event.onset + self.offset, offset=offset))
 
     def close(self) -> None:
         pass
@@ -131,7 +131,8 @@ class LiveState:
             self._version += 1
             return LiveSink(self, self._session_end)
 
-    def _window(self, sink: LiveSink, result: WindowResult) -> None:
+    def add_window(self, sink: LiveSink, result: WindowResult) -> None:
+        """A scored window of ``sink``'s Listener (its worker thread calls this)."""
         first, frames = window_frames(result, self.frontend)
         first += round(sink.offset * self._frames_per_second)
         stats = None
@@ -148,7 +149,8 @@ class LiveState:
                 self._stats = stats
             self._version += 1
 
-    def _event(self, event: Event) -> None:
+    def add_event(self, event: Event) -> None:
+        """An onset or offset, already in session time."""
         with self._lock:
             self._events.append(event)
             self._events_total += 1
