@@ -167,8 +167,9 @@ def _build_onnx(model, out: Path, precision: str, max_batch: int, calibration: t
 
     if precision == "int8" and calibration is not None:
         from engines.tensorrt_prepare import prepare_onnx
+        from rtast.cpu import saturating_int8
 
-        return prepare_onnx(model, out, "int8", max_batch, calibration)
+        return prepare_onnx(model, out, "int8", max_batch, calibration, saturating=saturating_int8())
     if precision == "fp32":
         export_onnx(model, out, max_batch)
         return "fp32"
@@ -208,7 +209,10 @@ def load_engine(path: str | Path, device: str | None = None, model_path: str | P
     if meta.backend == "onnx":
         from engines.onnx_backend import OnnxEngine
 
-        engine = OnnxEngine(path, device)
+        # A TensorRT-ready int8 graph is full-range int8, which ONNX Runtime's fused kernels may saturate
+        # on this CPU: run its Q/DQ nodes as written (quantise, dequantise, fp32 math), as TensorRT would.
+        exact = meta.precision == "int8" and meta.recipe.startswith("TensorRT-ready")
+        engine = OnnxEngine(path, device, exact_qdq=exact)
         check_engine_fits(meta, path, *engine.io_dims())
         return engine, meta
     if meta.backend == "tensorrt":

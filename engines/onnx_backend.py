@@ -73,9 +73,12 @@ class OnnxEngine:
 
     step_spans = None  # compiled graphs carry the clip head only: events take window times
 
-    def __init__(self, path: str | Path, device: str = "cpu", threads: int | None = None):
+    def __init__(self, path: str | Path, device: str = "cpu", threads: int | None = None, exact_qdq: bool = False):
+        """``exact_qdq`` turns graph fusion off, so Q/DQ pairs run as written instead of as int8 kernels."""
         ort = _require("onnxruntime")
         options = ort.SessionOptions()
+        if exact_qdq:
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
         if threads:
             options.intra_op_num_threads = threads
         providers = ["CPUExecutionProvider"]

@@ -26,6 +26,7 @@ from engines.tensorrt_backend import (
 )
 from engines.tensorrt_prepare import FP16_BLOCK_LIST, _WindowReader, calibration_batches, graph_precision
 from rtast.checkpoints import load_model_file, save_model_file
+from rtast.cpu import saturating_int8
 
 pytest.importorskip("onnxruntime")
 
@@ -132,11 +133,14 @@ def test_onnx_int8_is_static_qdq_with_calibration_else_dynamic(
 ):
     static, meta = build_engine(model_path, "onnx", "int8", 8, tmp_path / "s.onnx", calibration=calibration)
     assert "static Q/DQ" in meta.recipe and graph_precision(static)["quantize"] > 0
+    assert ("7-bit" in meta.recipe) == saturating_int8()  # ONNX Runtime without VNNI saturates full int8
     _, dynamic_meta = build_engine(model_path, "onnx", "int8", 8, tmp_path / "d.onnx")
     assert dynamic_meta.recipe.startswith("int8 dynamic")
     engine, loaded = load_engine(static)
     assert loaded.recipe == meta.recipe
-    assert top5_agreement(engine.run(speech_windows), reference) >= 0.93
+    agree = top5_agreement(engine.run(speech_windows), reference)
+    print(f"onnx static int8 ({meta.recipe}): top-5 {agree:.2f}")
+    assert agree >= 0.93
 
 
 def test_calibration_sees_every_window_in_full_batches():
