@@ -50,7 +50,8 @@ import soundfile as sf
 import soxr
 from tqdm import tqdm
 
-SAMPLE_RATE = 16000
+from rtast.fbank import SAMPLE_RATE
+
 GENERATOR_VERSION = 1  # bump when rendering changes, so cached sources are rendered again
 SOURCE_SEED = 20240917  # fixed: the sources are the same for every --seed
 SPLITS = ("train", "eval")
