@@ -27,23 +27,35 @@ class KnownModel:
     address: str  # where it is published
 
 
-OFFICIAL_BASE = "https://www.dropbox.com/s"  # the AST repository links its .pth files there (ast_models.py)
+OFFICIAL_BASE = (
+    "https://www.dropbox.com/s"  # the AST repository (README, "Pretrained Models") links its .pth files there
+)
+# Hub ids and file addresses as published by MIT / the AST authors (transformers' AST conversion script lists the
+# same pairs): the hub models were converted from these .pth files.
+_PUBLISHED = [
+    ("10-10-0.4593", "AudioSet, strides 10/10, mAP 0.459 (weight averaging)", "ca0b1v2nlxzyeb4/audioset_10_10_0.4593"),
+    ("10-10-0.450", "AudioSet, strides 10/10, mAP 0.450", "1tv0hovue1bxupk/audioset_10_10_0.4495"),
+    ("10-10-0.448", "AudioSet, strides 10/10, mAP 0.448", "6u5sikl4b9wo4u5/audioset_10_10_0.4483"),
+    ("10-10-0.448-v2", "AudioSet, strides 10/10, mAP 0.448", "kt6i0v9fvfm1mbq/audioset_10_10_0.4475"),
+    ("12-12-0.447", "AudioSet, strides 12/12, mAP 0.447", "snfhx3tizr4nuc8/audioset_12_12_0.4467"),
+    ("14-14-0.443", "AudioSet, strides 14/14, mAP 0.443", "z18s6pemtnxm4k7/audioset_14_14_0.4431"),
+    ("16-16-0.442", "AudioSet, strides 16/16, mAP 0.442", "mdsa4t1xmcimia6/audioset_16_16_0.4422"),
+]
 KNOWN_MODELS = [
-    KnownModel("MIT/ast-finetuned-audioset-10-10-0.4593", "AudioSet, strides 10/10, mAP 0.459", "hub"),
-    KnownModel("MIT/ast-finetuned-audioset-10-10-0.450", "AudioSet, strides 10/10, mAP 0.450", "hub"),
-    KnownModel("MIT/ast-finetuned-audioset-12-12-0.447", "AudioSet, strides 12/12, mAP 0.447", "hub"),
-    KnownModel("MIT/ast-finetuned-audioset-14-14-0.443", "AudioSet, strides 14/14, mAP 0.443", "hub"),
-    KnownModel("MIT/ast-finetuned-audioset-16-16-0.442", "AudioSet, strides 16/16, mAP 0.442", "hub"),
+    *(KnownModel(f"MIT/ast-finetuned-audioset-{tag}", what, "hub") for tag, what, _ in _PUBLISHED),
     KnownModel("MIT/ast-finetuned-speech-commands-v2", "Speech Commands V2, 35 words, acc 0.981", "hub"),
-    KnownModel(
-        "audioset_10_10_0.4593.pth",
-        "official AudioSet checkpoint (rtast import-checkpoint FILE)",
-        f"{OFFICIAL_BASE}/ca0b1v2nlxzyeb4/audioset_10_10_0.4593.pth?dl=1",
+    *(
+        KnownModel(
+            f"{path.split('/')[1]}.pth",
+            f"official .pth: {what} (rtast import-checkpoint FILE)",
+            f"{OFFICIAL_BASE}/{path}.pth?dl=1",
+        )
+        for _, what, path in _PUBLISHED
     ),
     KnownModel(
         "speechcommands_10_10_0.9812.pth",
-        "official Speech Commands checkpoint (needs --labels)",
-        "https://github.com/YuanGongND/ast#pretrained-models",
+        "official .pth: Speech Commands V2 (import-checkpoint FILE --labels)",
+        f"{OFFICIAL_BASE}/q0tbqpwv44pquwy/speechcommands_10_10_0.9812.pth?dl=1",
     ),
 ]
 
