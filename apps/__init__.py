@@ -1,1 +1,1 @@
-"""Desktop applications on top of rtast: ``apps.live`` is the Qt live display of ``rtast listen``."""
+"""Desktop applications on top of rtast: ``apps/live`` (installed as ``rtast.live``), the window of ``rtast listen``."""

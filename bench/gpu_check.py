@@ -31,10 +31,10 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from engines import TorchEngine  # noqa: E402
-from engines.build import build_engine, load_engine  # noqa: E402
-from engines.metadata import library_versions  # noqa: E402
 from rtast.checkpoints import ModelFile, default_model_path, load_model_file, save_model_file  # noqa: E402
+from rtast.engines import TorchEngine  # noqa: E402
+from rtast.engines.build import build_engine, load_engine  # noqa: E402
+from rtast.engines.metadata import library_versions  # noqa: E402
 from rtast.fbank import FrontendConfig, model_input  # noqa: E402
 
 CANDIDATES = [

@@ -29,17 +29,17 @@ import soundfile as sf
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from apps.live.app import open_window  # noqa: E402
-from apps.live.inputs import InputChoice  # noqa: E402
-from apps.live.qt import QtCore, QtWidgets  # noqa: E402
-from apps.live.runner import LiveSetup  # noqa: E402
-from apps.live.window import LiveWindow  # noqa: E402
 from bench.common import machine  # noqa: E402
 from rtast.audio import FileSource  # noqa: E402
 from rtast.detector import Detector  # noqa: E402
 from rtast.engine import TorchEngine  # noqa: E402
 from rtast.fbank import FrontendConfig  # noqa: E402
 from rtast.labels import audioset_labels  # noqa: E402
+from rtast.live.app import open_window  # noqa: E402
+from rtast.live.inputs import InputChoice  # noqa: E402
+from rtast.live.qt import QtCore, QtWidgets  # noqa: E402
+from rtast.live.runner import LiveSetup  # noqa: E402
+from rtast.live.window import LiveWindow  # noqa: E402
 from rtast.model import AST, preset  # noqa: E402
 from rtast.stream import ListenConfig, StreamStats  # noqa: E402
 

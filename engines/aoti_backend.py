@@ -9,9 +9,9 @@ from pathlib import Path
 
 import torch
 
-from engines.export import ScoringModel, batch_dim, example_input
-from engines.metadata import EngineError
 from rtast.configs import ConfigError
+from rtast.engines.export import ScoringModel, batch_dim, example_input
+from rtast.engines.metadata import EngineError
 from rtast.model import AST
 
 

@@ -9,11 +9,18 @@ from pathlib import Path
 
 import torch
 
-from engines.metadata import EngineError, EngineMetadata, check_compatible, device_name, read_metadata, write_metadata
 from rtast.checkpoints import file_sha256, load_model_file
 from rtast.configs import ConfigError
 from rtast.cpu import native_bf16
 from rtast.devices import check_device
+from rtast.engines.metadata import (
+    EngineError,
+    EngineMetadata,
+    check_compatible,
+    device_name,
+    read_metadata,
+    write_metadata,
+)
 from rtast.paths import check_writable_file
 
 BACKENDS = ("torch", "aoti", "onnx", "tensorrt")
@@ -23,7 +30,7 @@ TENSORRT_PRECISIONS = ("fp32", "fp16", "int8")
 
 def tensorrt_available() -> bool:
     """TensorRT in the supported range, and a CUDA GPU."""
-    from engines.tensorrt_backend import import_tensorrt
+    from rtast.engines.tensorrt_backend import import_tensorrt
 
     try:
         import_tensorrt()
@@ -98,7 +105,7 @@ def build_engine(
         if precision not in TENSORRT_PRECISIONS:
             raise ConfigError(f"precision {precision!r} not supported by tensorrt; choose one of {TENSORRT_PRECISIONS}")
         if not prepare_only:
-            from engines.tensorrt_backend import import_tensorrt
+            from rtast.engines.tensorrt_backend import import_tensorrt
 
             import_tensorrt()  # fail before the slow export when TensorRT is missing or unsupported
             device = device if device.startswith("cuda") else "cuda"  # recorded, so the GPU check applies
@@ -118,12 +125,12 @@ def build_engine(
     )
     model = model_file.build_model()
     if backend == "torch":
-        from engines.torch_backend import TorchEngine
+        from rtast.engines.torch_backend import TorchEngine
 
         TorchEngine(model, device, precision)  # validates the precision for this device
         shutil.copyfile(model_path, out)
     elif backend == "aoti":
-        from engines.aoti_backend import check_loads, compile_aoti
+        from rtast.engines.aoti_backend import check_loads, compile_aoti
 
         compile_aoti(model, out, max_batch, device, precision)
         if device.startswith("cuda"):
@@ -136,15 +143,15 @@ def build_engine(
                     raise EngineError(f"{e}; build with --backend torch (eager, on the GPU too)") from e
                 return build_engine(model_path, "torch", precision, max_batch, output, device)
     elif backend == "onnx":
-        from engines.onnx_backend import embed_metadata
+        from rtast.engines.onnx_backend import embed_metadata
 
         if precision not in ("fp32", "int8"):
             raise ConfigError("the onnx backend builds fp32 or int8 (static Q/DQ with --calibration, else dynamic)")
         meta = replace(meta, recipe=_build_onnx(model, out, precision, max_batch, calibration))
         embed_metadata(out, {"rtast": meta.to_json()})
     else:
-        from engines.onnx_backend import embed_metadata
-        from engines.tensorrt_prepare import prepare_onnx
+        from rtast.engines.onnx_backend import embed_metadata
+        from rtast.engines.tensorrt_prepare import prepare_onnx
 
         onnx_path = out if prepare_only else out.with_suffix(".onnx")
         recipe = prepare_onnx(model, onnx_path, precision, max_batch, calibration)
@@ -152,7 +159,7 @@ def build_engine(
             meta = replace(meta, backend="onnx", recipe=f"TensorRT-ready (strongly typed): {recipe}")
             embed_metadata(out, {"rtast": meta.to_json()})
         else:
-            from engines.tensorrt_backend import build_tensorrt, timing_cache_path
+            from rtast.engines.tensorrt_backend import build_tensorrt, timing_cache_path
 
             cache = timing_cache_path(out, meta.source_sha256, meta.versions["tensorrt"])
             build_tensorrt(onnx_path, out, max_batch, precision, cache, device)
@@ -163,11 +170,11 @@ def build_engine(
 
 def _build_onnx(model, out: Path, precision: str, max_batch: int, calibration: torch.Tensor | None) -> str:
     """The onnx backend's graph at ``out``; returns its recipe. int8 is static Q/DQ when calibrated."""
-    from engines.onnx_backend import export_onnx, quantize_int8
+    from rtast.engines.onnx_backend import export_onnx, quantize_int8
 
     if precision == "int8" and calibration is not None:
-        from engines.tensorrt_prepare import prepare_onnx
         from rtast.cpu import saturating_int8
+        from rtast.engines.tensorrt_prepare import prepare_onnx
 
         return prepare_onnx(model, out, "int8", max_batch, calibration, saturating=saturating_int8())
     if precision == "fp32":
@@ -190,14 +197,14 @@ def load_engine(path: str | Path, device: str | None = None, model_path: str | P
     if device != "cpu":
         check_device(device)
     if meta.backend == "torch":
-        from engines.torch_backend import TorchEngine
+        from rtast.engines.torch_backend import TorchEngine
 
         model_file = load_model_file(path)
         c = model_file.model_config
         check_engine_fits(meta, path, c.input_tdim, c.num_mel_bins, c.num_classes)
         return TorchEngine(model_file.build_model(), device, meta.precision), meta
     if meta.backend == "aoti":
-        from engines.aoti_backend import AotiEngine
+        from rtast.engines.aoti_backend import AotiEngine
 
         if device != meta.device:
             raise EngineError(f"{path} was compiled for {meta.device}; rebuild it for {device}")
@@ -207,7 +214,7 @@ def load_engine(path: str | Path, device: str | None = None, model_path: str | P
         )
         return engine, meta
     if meta.backend == "onnx":
-        from engines.onnx_backend import OnnxEngine
+        from rtast.engines.onnx_backend import OnnxEngine
 
         # A TensorRT-ready int8 graph is full-range int8, which ONNX Runtime's fused kernels may saturate
         # on this CPU: run its Q/DQ nodes as written (quantise, dequantise, fp32 math), as TensorRT would.
@@ -216,7 +223,7 @@ def load_engine(path: str | Path, device: str | None = None, model_path: str | P
         check_engine_fits(meta, path, *engine.io_dims())
         return engine, meta
     if meta.backend == "tensorrt":
-        from engines.tensorrt_backend import TensorRTEngine
+        from rtast.engines.tensorrt_backend import TensorRTEngine
 
         engine = TensorRTEngine(path, device)
         check_engine_fits(meta, path, *engine.io_dims())

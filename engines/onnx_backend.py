@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engines.export import INPUT_NAME, OUTPUT_NAME, ScoringModel, batch_dim, example_input
-from engines.metadata import EngineError
 from rtast.engine import BackendUnavailable
+from rtast.engines.export import INPUT_NAME, OUTPUT_NAME, ScoringModel, batch_dim, example_input
+from rtast.engines.metadata import EngineError
 from rtast.model import AST
 
 OPSET = 18  # LayerNormalization stays one op (opset >= 17)

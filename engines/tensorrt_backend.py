@@ -14,10 +14,10 @@ from pathlib import Path
 
 import torch
 
-from engines.export import INPUT_NAME, OUTPUT_NAME
-from engines.metadata import EngineError
 from rtast.configs import ConfigError
 from rtast.engine import BackendUnavailable
+from rtast.engines.export import INPUT_NAME, OUTPUT_NAME
+from rtast.engines.metadata import EngineError
 
 WORKSPACE_BYTES = 4 << 30
 PRECISIONS = ("fp32", "fp16", "int8")

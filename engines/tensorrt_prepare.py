@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engines.export import INPUT_NAME
 from rtast.configs import ConfigError
 from rtast.engine import BackendUnavailable
+from rtast.engines.export import INPUT_NAME
 from rtast.model import AST
 
 # Kept fp32: normalisation and softmax overflow or drift in fp16 (public ViT/AST export reports).
@@ -130,7 +130,7 @@ def prepare_onnx(
     """Export ``model`` to ``path`` with ``precision`` decided in the graph; returns the recipe for the metadata.
     ``saturating`` (int8 for ONNX Runtime on an x86 CPU without VNNI, never for TensorRT) quantises
     SATURATING_QDQ_OPS only, with 7-bit weights."""
-    from engines.onnx_backend import export_onnx
+    from rtast.engines.onnx_backend import export_onnx
 
     path = Path(path)
     if precision == "fp32":

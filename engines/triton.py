@@ -15,8 +15,8 @@ import re
 import shutil
 from pathlib import Path
 
-from engines.build import build_engine
-from engines.metadata import EngineError, EngineMetadata, sidecar
+from rtast.engines.build import build_engine
+from rtast.engines.metadata import EngineError, EngineMetadata, sidecar
 from rtast.paths import OutputPathError
 
 MODEL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")  # one path component; Triton's names are folders

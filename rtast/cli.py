@@ -280,7 +280,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
             ) from e
     no_window = "--no-gui" if args.no_gui else None
     if no_window is None:
-        from apps.live.availability import gui_unavailable_reason
+        from rtast.live.availability import gui_unavailable_reason
 
         no_window = gui_unavailable_reason()
         if no_window is not None:
@@ -303,9 +303,9 @@ def cmd_listen(args: argparse.Namespace) -> int:
         legend = TIMING_LEGEND if getattr(detector.engine, "step_spans", None) is None else FRAME_TIMING_LEGEND
         print(f"rtast listen: {legend}", file=sys.stderr)
     if no_window is None:
-        from apps.live.app import run_gui
-        from apps.live.inputs import InputChoice
-        from apps.live.runner import LiveSetup
+        from rtast.live.app import run_gui
+        from rtast.live.inputs import InputChoice
+        from rtast.live.runner import LiveSetup
 
         setup = LiveSetup(
             detector,
@@ -354,7 +354,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
 
 
 def cmd_build_engine(args: argparse.Namespace) -> int:
-    from engines.build import build_engine
+    from rtast.engines.build import build_engine
 
     args.model = _model_path(args.model)
     calibration = None
@@ -390,7 +390,7 @@ def _calibration_windows(model: str, files: list[str]):
 
 
 def cmd_export_triton(args: argparse.Namespace) -> int:
-    from engines.triton import export_triton
+    from rtast.engines.triton import export_triton
 
     folder = export_triton(
         _model_path(args.model),
@@ -427,8 +427,8 @@ def _listen_config(args: argparse.Namespace):
 
 def _listen_many(args: argparse.Namespace) -> int:
     """Several files at once, each its own stream, their windows batched through one engine."""
-    from engines.batching import BatchingEngine
     from rtast.audio import FileSource
+    from rtast.engines.batching import BatchingEngine
     from rtast.sinks import TerminalDisplay
     from rtast.stream import run_all_until_interrupted
 
@@ -857,13 +857,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    from engines.metadata import EngineError
     from rtast.audio import DeviceError
     from rtast.audiofile import AudioFileError
     from rtast.checkpoints import ModelFileError
     from rtast.configs import ConfigError
     from rtast.devices import DeviceSpecError
     from rtast.engine import BackendUnavailable
+    from rtast.engines.metadata import EngineError
     from rtast.evaluate import EvaluationError
     from rtast.importers import CheckpointImportError
 

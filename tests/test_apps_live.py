@@ -15,7 +15,7 @@ import os
 _PLATFORM = os.environ.get("QT_QPA_PLATFORM")
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 try:
-    from apps.live.qt import QtCore, QtGui, QtWidgets  # PySide6, then pyqtgraph on top of it
+    from rtast.live.qt import QtCore, QtGui, QtWidgets  # PySide6, then pyqtgraph on top of it
 except ImportError as e:  # the package, or a system library Qt needs (libEGL, libxkbcommon, ...)
     QT_MISSING = f"PySide6 and pyqtgraph are needed for the live window (pip install 'rtast[gui]'): {e}"
 else:
@@ -34,19 +34,19 @@ import pytest  # noqa: E402
 import soundfile as sf  # noqa: E402
 from conftest import random_model_file, require, write_wav  # noqa: E402
 
-from apps.live.availability import gui_unavailable_reason  # noqa: E402
-from apps.live.frames import FrameHistory, colour_levels  # noqa: E402
-from apps.live.inputs import InputChoice  # noqa: E402
-from apps.live.intervals import fold_events, row_labels  # noqa: E402
-from apps.live.runner import LiveSetup, with_threshold  # noqa: E402
-from apps.live.state import LiveState, LiveStats  # noqa: E402
-from apps.live.status import format_status  # noqa: E402
 from rtast.audio import FileSource  # noqa: E402
 from rtast.audiofile import load_audio  # noqa: E402
 from rtast.checkpoints import load_model_file  # noqa: E402
 from rtast.detector import from_model_file  # noqa: E402
 from rtast.events import Event, EventConfig  # noqa: E402
 from rtast.fbank import IncrementalFbank, normalize  # noqa: E402
+from rtast.live.availability import gui_unavailable_reason  # noqa: E402
+from rtast.live.frames import FrameHistory, colour_levels  # noqa: E402
+from rtast.live.inputs import InputChoice  # noqa: E402
+from rtast.live.intervals import fold_events, row_labels  # noqa: E402
+from rtast.live.runner import LiveSetup, with_threshold  # noqa: E402
+from rtast.live.state import LiveState, LiveStats  # noqa: E402
+from rtast.live.status import format_status  # noqa: E402
 from rtast.stream import ListenConfig  # noqa: E402
 
 SILENCE_BEFORE = 1.5  # seconds
@@ -89,7 +89,7 @@ def live_setup(model_file, **overrides):
 
 
 def open_live(bot, setup, path, realtime: bool):
-    from apps.live.app import open_window
+    from rtast.live.app import open_window
 
     window = open_window(setup, InputChoice.file(path, realtime=realtime))
     bot.addWidget(window)  # closed after the test: its closeEvent stops the worker
@@ -166,7 +166,7 @@ def test_window_shows_speech_while_it_is_spoken(bot, clip, speech_model):
 
 
 def test_pause_freezes_the_display_and_threshold_reaches_the_detector(bot, clip, speech_model):
-    from apps.live.bars import BELOW
+    from rtast.live.bars import BELOW
 
     path, start, end = clip
     window = open_live(bot, live_setup(speech_model), path, realtime=True)
@@ -239,8 +239,8 @@ def test_switching_input_stops_the_listener_and_continues_the_session(bot, clip,
 
 
 def test_listen_opens_the_window_when_it_can(bot, clip, speech_detector_path, tmp_path, monkeypatch, capsys):
-    from apps.live.window import LiveWindow
     from rtast.cli import main
+    from rtast.live.window import LiveWindow
 
     path, start, _ = clip
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
@@ -354,8 +354,8 @@ def test_events_fold_into_intervals():
 
 
 def test_timeline_draws_what_was_played_under_what_was_detected(bot):
-    from apps.live.intervals import Intervals
-    from apps.live.timeline import PLAYED_Y, TimelineView
+    from rtast.live.intervals import Intervals
+    from rtast.live.timeline import PLAYED_Y, TimelineView
     from rtast.reference import Played
 
     view = TimelineView(30.0)
@@ -396,8 +396,8 @@ def test_sigterm_closes_the_window_and_its_open_events(bot, clip, speech_model, 
     stats say which signal stopped the run (rtast listen exits 128 + it)."""
     import signal
 
-    from apps.live.app import run_gui
-    from apps.live.window import LiveWindow
+    from rtast.live.app import run_gui
+    from rtast.live.window import LiveWindow
     from rtast.sinks import EventLog
 
     path, start, _ = clip

@@ -22,7 +22,7 @@ from conftest import random_model_file
 
 from rtast.checkpoints import save_model_file
 from rtast.cli import main as rtast_main
-from train.__main__ import main as train_main
+from rtast.train.__main__ import main as train_main
 
 
 def run(capsys, main, argv: list[str]) -> tuple[int, str, str]:

@@ -29,9 +29,9 @@ def held_out(tmp_path_factory):
     """A corpus of held-out scenes (no training scenes) and its rendered held-out recordings."""
     for tool in ("fluidsynth", "apt-get", "dpkg-deb"):
         require(tool)
-    from train.corpus import build_corpus
-    from train.debsources import PackageError
-    from train.realsources import COLUMNS, default_table, read_table
+    from rtast.train.corpus import build_corpus
+    from rtast.train.debsources import PackageError
+    from rtast.train.realsources import COLUMNS, default_table, read_table
 
     rows = [r for r in read_table(default_table()) if r.package in SMALL_PACKAGES and r.split == "eval"]
     table = "\t".join(COLUMNS) + "\n"
@@ -54,7 +54,7 @@ def test_shipped_model_loads_by_default_with_its_card():
 
 
 def test_held_out_real_voices_are_ranked_speech(held_out):
-    from train.default_model import isolated_recordings
+    from rtast.train.default_model import isolated_recordings
 
     scores = isolated_recordings(SHIPPED, held_out)
     print(json.dumps(scores, indent=1))
@@ -65,7 +65,7 @@ def test_held_out_real_voices_are_ranked_speech(held_out):
 
 def test_continuous_real_speech_is_covered_by_speech_events(held_out, tmp_path):
     """Held-out prompts one after another with short pauses, streamed: the share of speech inside Speech events."""
-    from train.default_model import STREAM_HOP, stream_events
+    from rtast.train.default_model import STREAM_HOP, stream_events
 
     records = json.loads((held_out / "sources.json").read_text())["sources"]
     prompts = [r for r in records if r["group"] == "asterisk/it_IT_m_Carlo" and r["seconds"] > 1.0][:8]
@@ -94,8 +94,8 @@ def test_continuous_real_speech_is_covered_by_speech_events(held_out, tmp_path):
 
 def test_streaming_event_f1_on_held_out_scenes(held_out):
     """Held-out scenes streamed through the live path: event F1 with 1-s collars."""
-    from train.default_model import STREAM_HOP, stream_events
-    from train.sed_metrics import EventRef, event_based_scores, read_events_tsv
+    from rtast.train.default_model import STREAM_HOP, stream_events
+    from rtast.train.sed_metrics import EventRef, event_based_scores, read_events_tsv
 
     reference = [
         EventRef(e.file.split("/")[-1], e.label, e.onset, e.offset)

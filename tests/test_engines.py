@@ -12,15 +12,15 @@ import pytest
 import torch
 from conftest import random_model_file
 
-from engines import TorchEngine
-from engines.aoti_backend import check_loads
-from engines.batching import BatchingEngine
-from engines.build import best_backend, build_engine, load_engine
-from engines.metadata import EngineError, sidecar
-from engines.tensorrt_backend import import_tensorrt, profile_shapes
-from engines.tensorrt_prepare import calibration_batches
-from engines.triton import export_triton
 from rtast.checkpoints import save_model_file
+from rtast.engines import TorchEngine
+from rtast.engines.aoti_backend import check_loads
+from rtast.engines.batching import BatchingEngine
+from rtast.engines.build import best_backend, build_engine, load_engine
+from rtast.engines.metadata import EngineError, sidecar
+from rtast.engines.tensorrt_backend import import_tensorrt, profile_shapes
+from rtast.engines.tensorrt_prepare import calibration_batches
+from rtast.engines.triton import export_triton
 
 BACKENDS = [("onnx", "fp32"), ("aoti", "fp32"), ("torch", "bf16"), ("aoti", "bf16"), ("onnx", "int8")]
 

@@ -8,7 +8,7 @@ import pytest
 
 from rtast.cli import main
 from rtast.evaluate import EvaluationError, TsvEvent, evaluate, read_events_tsv
-from train.sed_metrics import EventRef, event_based_scores
+from rtast.train.sed_metrics import EventRef, event_based_scores
 
 pytest.importorskip("sed_eval")
 pytest.importorskip("sed_scores_eval")

@@ -156,7 +156,7 @@ SLOW_CONSUMER = """
 import json, sys, time
 sys.path.insert(0, {tests!r})
 from conftest import random_model_file
-from engines import TorchEngine
+from rtast.engines import TorchEngine
 from rtast.audio import MicrophoneSource
 from rtast.stream import ListenConfig, Listener
 

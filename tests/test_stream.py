@@ -14,8 +14,8 @@ import pytest
 import torch
 from conftest import random_model_file, write_wav
 
-from engines import TorchEngine
 from rtast.audio import CaptureStats, DeviceError, FileSource
+from rtast.engines import TorchEngine
 from rtast.events import EventConfig
 from rtast.sinks import EventLog
 from rtast.stream import ListenConfig, Listener, run_until_interrupted

@@ -7,8 +7,8 @@ import pytest
 import torch
 from conftest import random_model_file, write_wav
 
-from engines import TorchEngine
 from rtast.audiofile import load_audio
+from rtast.engines import TorchEngine
 from rtast.fbank import model_input
 from rtast.tagging import TagConfig, Tagger, top_k
 

@@ -14,19 +14,19 @@ import pytest
 import torch
 from conftest import random_model_file
 
-from engines import TorchEngine
-from engines.build import build_engine, load_engine
-from engines.metadata import library_versions, sidecar, tensorrt_version
-from engines.tensorrt_backend import (
+from rtast.checkpoints import load_model_file, save_model_file
+from rtast.cpu import saturating_int8
+from rtast.engines import TorchEngine
+from rtast.engines.build import build_engine, load_engine
+from rtast.engines.metadata import library_versions, sidecar, tensorrt_version
+from rtast.engines.tensorrt_backend import (
     TensorRTEngine,
     build_tensorrt,
     check_tensorrt_version,
     network_flags,
     timing_cache_path,
 )
-from engines.tensorrt_prepare import FP16_BLOCK_LIST, _WindowReader, calibration_batches, graph_precision
-from rtast.checkpoints import load_model_file, save_model_file
-from rtast.cpu import saturating_int8
+from rtast.engines.tensorrt_prepare import FP16_BLOCK_LIST, _WindowReader, calibration_batches, graph_precision
 
 pytest.importorskip("onnxruntime")
 
@@ -260,7 +260,7 @@ def fake_tensorrt_11(stale_cache: bool = False):
 @pytest.fixture
 def fake_cuda(monkeypatch):
     """A CUDA device for the builder only (torch.cuda.is_available stays False: the ONNX export must not see it)."""
-    import engines.tensorrt_backend as backend
+    import rtast.engines.tensorrt_backend as backend
 
     def import_fake():
         trt = sys.modules["tensorrt"]
@@ -300,7 +300,7 @@ def test_network_flags_on_tensorrt_without_the_flag():
 def test_build_records_the_gpu_and_keys_the_timing_cache(monkeypatch, fake_cuda, model_path, tmp_path):
     trt, record = fake_tensorrt_11()
     monkeypatch.setitem(sys.modules, "tensorrt", trt)
-    monkeypatch.setattr("engines.build.device_name", lambda device: f"Fake GPU ({device})")
+    monkeypatch.setattr("rtast.engines.build.device_name", lambda device: f"Fake GPU ({device})")
     tensorrt_version.cache_clear()
     try:
         path, meta = build_engine(model_path, "tensorrt", "fp16", 8, tmp_path / "m.plan")

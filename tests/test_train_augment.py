@@ -6,8 +6,8 @@ import numpy as np
 import torch
 
 from rtast.cpu import cpu_flags, native_bf16
-from train.augment import band_limit, room_and_microphone, room_impulse, tilt
-from train.loop import auto_precision
+from rtast.train.augment import band_limit, room_and_microphone, room_impulse, tilt
+from rtast.train.loop import auto_precision
 
 RATE = 16000
 

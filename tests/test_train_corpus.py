@@ -13,7 +13,7 @@ import pytest
 import soundfile as sf
 from conftest import require
 
-from train import corpus
+from rtast.train import corpus
 
 TRAIN_SCENES, EVAL_SCENES, SEED = 6, 4, 7
 SCENE_SAMPLES = 160000  # 10 s at 16 kHz
@@ -194,7 +194,7 @@ def test_other_seed_changes_scenes_but_not_sources(built, tmp_path):
 
 
 def test_scenes_load_as_strongly_labelled_training_data(built):
-    data = pytest.importorskip("train.data")
+    data = pytest.importorskip("rtast.train.data")
     out, _ = built
     spec = data.scene_dataset(out / "train/manifest.json", out / "labels.csv", out / "train/events.tsv")
     assert spec.strong and len(spec.clips) == TRAIN_SCENES

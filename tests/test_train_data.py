@@ -17,7 +17,7 @@ from conftest import require, write_wav
 
 from rtast.audiofile import AudioFileError, load_audio
 from rtast.labels import audioset_labels
-from train.data import (
+from rtast.train.data import (
     Clip,
     DatasetSpec,
     WaveformDataset,
@@ -396,7 +396,7 @@ def test_unreadable_clips_raise_audio_file_errors(tmp_path):
 def test_scene_dataset_labels_crops_from_events(tmp_path):
     import soundfile as sf
 
-    from train.data import WaveformDataset, scene_dataset
+    from rtast.train.data import WaveformDataset, scene_dataset
 
     (tmp_path / "clips").mkdir()
     sf.write(tmp_path / "clips" / "s1.wav", np.zeros(16000 * 10, np.float32), 16000)

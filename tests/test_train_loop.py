@@ -16,10 +16,10 @@ import torch
 from conftest import require
 
 from rtast.checkpoints import load_model_file
-from train.__main__ import main as train_main
-from train.data import folder_dataset
-from train.loop import train
-from train.recipes import recipe
+from rtast.train.__main__ import main as train_main
+from rtast.train.data import folder_dataset
+from rtast.train.loop import train
+from rtast.train.recipes import recipe
 
 WORDS = ["yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go", "seven", "house", "music", "water"]
 VOICES = ["en", "en+f3", "en-us", "en+m3", "de"]
@@ -170,7 +170,7 @@ def test_ddp_two_processes_match_one_process(words_vs_tones, tmp_path):
     ]  # no random augmentation: same global batches
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     single = subprocess.run(
-        [sys.executable, "-m", "train", "fit", "--out", str(tmp_path / "one"), *common],
+        [sys.executable, "-m", "rtast.train", "fit", "--out", str(tmp_path / "one"), *common],
         capture_output=True,
         text=True,
         env=env,
@@ -219,7 +219,7 @@ def test_cli_errors_and_help(tmp_path, capsys):
 
 
 def test_epoch_records_are_valid_json_and_lines_readable():
-    from train.loop import epoch_line, finite
+    from rtast.train.loop import epoch_line, finite
 
     record = {"epoch": 3, "lr": 1e-05, "seconds": 6.9, "mAP": 0.5, "d_prime": math.inf, "mAUC": math.nan}
     assert json.loads(json.dumps(finite(record), allow_nan=False))["d_prime"] is None

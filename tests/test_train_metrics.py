@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from train.metrics import accuracy, average_precision, d_prime, evaluate, per_class_table, roc_auc
+from rtast.train.metrics import accuracy, average_precision, d_prime, evaluate, per_class_table, roc_auc
 
 sklearn_metrics = pytest.importorskip("sklearn.metrics")
 

@@ -11,11 +11,11 @@ import soundfile as sf
 import torch
 
 from rtast.checkpoints import load_model_file
-from train.__main__ import main as train_main
-from train.data import folder_dataset, synthetic_background
-from train.loop import fit_batch_size, mask_widths
-from train.metrics import confusion_matrix, confusion_table, evaluate
-from train.recipes import fit_stats, recipe
+from rtast.train.__main__ import main as train_main
+from rtast.train.data import folder_dataset, synthetic_background
+from rtast.train.loop import fit_batch_size, mask_widths
+from rtast.train.metrics import confusion_matrix, confusion_table, evaluate
+from rtast.train.recipes import fit_stats, recipe
 
 TINY = [
     "--embed-dim", "32", "--depth", "1", "--num-heads", "2", "--fstride", "16", "--tstride", "16",
@@ -185,7 +185,7 @@ def test_confusion_matrix_with_a_none_column():
 def test_small_data_gets_enough_steps_unless_epochs_are_given(small_folder, tmp_path, capsys):
     from dataclasses import replace
 
-    from train.loop import train
+    from rtast.train.loop import train
 
     spec = folder_dataset(small_folder, split="train")
     config = replace(recipe("folder"), embed_dim=32, depth=1, num_heads=2, target_length=128, window_seconds=1.0)

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from train.corpus import INSTRUMENTS as INSTRUMENTS_PLAYED
-from train.corpus import SOUNDFONTS, instrument_sources
-from train.debsources import PackageError, expand, fetch, licenses, read_audio
-from train.realsources import INSTRUMENTS, TableError, default_table, pick, read_table, real_sources, render_file
+from rtast.train.corpus import INSTRUMENTS as INSTRUMENTS_PLAYED
+from rtast.train.corpus import SOUNDFONTS, instrument_sources
+from rtast.train.debsources import PackageError, expand, fetch, licenses, read_audio
+from rtast.train.realsources import INSTRUMENTS, TableError, default_table, pick, read_table, real_sources, render_file
 
 HEADER = "package\tpattern\tlabel\tgroup\tsplit\tlimit\tnote\n"
 KLETTRES = (
@@ -68,7 +68,7 @@ def test_table_rows_become_sources_split_by_speaker(deb_cache, monkeypatch):
 
 
 def test_corpus_with_real_voices_drops_synthetic_speech(deb_cache, monkeypatch, tmp_path):
-    from train.corpus import build_corpus
+    from rtast.train.corpus import build_corpus
 
     monkeypatch.setenv("RTAST_DEB_CACHE", str(deb_cache))
     build_corpus(tmp_path, 3, 2, seed=0, progress=False, real_table=KLETTRES)
@@ -95,7 +95,7 @@ def test_table_errors_name_the_line():
 
 
 def test_the_shipped_table_is_well_formed():
-    from train.corpus import audioset_classes
+    from rtast.train.corpus import audioset_classes
 
     rows = read_table(default_table())
     fonts = [r for r in rows if r.label == INSTRUMENTS]

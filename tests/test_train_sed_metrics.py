@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from train.sed_metrics import EventRef, event_based_scores, read_events_tsv
+from rtast.train.sed_metrics import EventRef, event_based_scores, read_events_tsv
 
 
 def ev(label, onset, offset, file="a.wav"):

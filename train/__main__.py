@@ -44,7 +44,7 @@ def load_specs(args: argparse.Namespace, window_seconds: float = 10.0, backgroun
 
     ``background``: folder layout as multi-label data whose ``_background`` clips are of no class.
     """
-    from train import data
+    from rtast.train import data
 
     def need(*names: str) -> None:
         missing = [n for n in names if getattr(args, n) is None]
@@ -84,7 +84,7 @@ def with_background(train_spec, eval_spec, out: Path, window_seconds: float, see
     """Add synthetic silence and noise of no class to both splits (as many as an average class has clips)."""
     from dataclasses import replace
 
-    from train.data import synthetic_background
+    from rtast.train.data import synthetic_background
 
     def add(spec, folder: Path, salt: int):
         count = max(5, round(len(spec.clips) / len(spec.labels)))
@@ -99,10 +99,10 @@ def cmd_fit(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from rtast.devices import check_device
-    from train.data import BACKGROUND_FOLDER
-    from train.loop import adopt_init, train
-    from train.metrics import confusion_table, per_class_table
-    from train.recipes import DEFAULT_RECIPE, fit_stats, recipe
+    from rtast.train.data import BACKGROUND_FOLDER
+    from rtast.train.loop import adopt_init, train
+    from rtast.train.metrics import confusion_table, per_class_table
+    from rtast.train.recipes import DEFAULT_RECIPE, fit_stats, recipe
 
     overrides = {
         k: getattr(args, k)
@@ -210,11 +210,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     from rtast.checkpoints import load_model_file
     from rtast.hub import resolve_model
-    from train.data import folder_dataset
-    from train.loop import Dist, eval_loader, predict
-    from train.metrics import confusion_table, evaluate, per_class_table
-    from train.plots import PlotsUnavailable, confusion_png
-    from train.recipes import TrainConfig
+    from rtast.train.data import folder_dataset
+    from rtast.train.loop import Dist, eval_loader, predict
+    from rtast.train.metrics import confusion_table, evaluate, per_class_table
+    from rtast.train.plots import PlotsUnavailable, confusion_png
+    from rtast.train.recipes import TrainConfig
 
     for path, flag in ((args.json, "--json"), (args.confusion_png, "--confusion-png")):
         if path:
@@ -258,7 +258,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from rtast.fbank import FrontendConfig
-    from train.loop import compute_stats
+    from rtast.train.loop import compute_stats
 
     train_spec, _ = load_specs(args)
     frontend = FrontendConfig(target_length=args.target_length, window_seconds=args.window_seconds)
@@ -268,7 +268,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_recipe(args: argparse.Namespace) -> int:
-    from train.default_model import finish, run
+    from rtast.train.default_model import finish, run
 
     if args.evaluate_only:
         if not (args.out / "run" / "config.json").is_file():
@@ -295,7 +295,7 @@ def cmd_recipe(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from train.recipes import RECIPES
+    from rtast.train.recipes import RECIPES
 
     parser = argparse.ArgumentParser(
         prog="python -m train",

@@ -1158,7 +1158,7 @@ def render_jobs(sources: list[Source]) -> list[tuple[str, Callable[[], dict[str,
             batch = midi[i : i + FLUIDSYNTH_BATCH]
             what = f"fluidsynth {batch[0].params['soundfont']}"
             jobs.append((what, lambda m=batch, f=Path(font): render_soundfont(f, m)))
-    from train.realsources import render_file  # it builds on this module
+    from rtast.train.realsources import render_file  # it builds on this module
 
     single = {"espeak-ng": render_espeak, "sound-theme": render_theme, "synthesis": render_synth}
     single["debian-file"] = render_file
@@ -1406,7 +1406,7 @@ def write_sources(out_dir: Path, sources: list[Source], mids: dict[str, str], fe
         name: {split: sum(s.label == name and s.split == split for s in sources) for split in SPLITS} for name in mids
     }
     document = {
-        "generator": "train.corpus",
+        "generator": "rtast.train.corpus",
         "generator_version": GENERATOR_VERSION,
         "source_seed": SOURCE_SEED,
         "sample_rate": SAMPLE_RATE,
@@ -1453,7 +1453,7 @@ def build_corpus(
     out_dir.mkdir(parents=True, exist_ok=True)
     sources, fetched = all_sources(), {}
     if real_table is not None:
-        from train.realsources import default_table, read_table, real_sources
+        from rtast.train.realsources import default_table, read_table, real_sources
 
         real, fetched = real_sources(read_table(default_table() if real_table == "default" else real_table))
         covered = {s.label for s in real if s.kind == "debian-file"}

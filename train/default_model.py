@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 
 from rtast.checkpoints import DEFAULT_MODEL_NAME, load_model_file, save_model_file
-from train.recipes import CPU_AST, TrainConfig
+from rtast.train.recipes import CPU_AST, TrainConfig
 
 DEFAULT_RECIPE = TrainConfig(
     **CPU_AST,  # 3 s -> 298 frames; 8 x 18 patches of 16x16
@@ -56,7 +56,7 @@ def stream_run(model_path: Path, scenes: list[Path], hop: float, threshold: floa
     from rtast.audio import FileSource
     from rtast.events import EventConfig
     from rtast.stream import ListenConfig
-    from train.sed_metrics import EventRef
+    from rtast.train.sed_metrics import EventRef
 
     class Collect:
         """A sink keeping finished events and when each onset was reported."""
@@ -142,8 +142,8 @@ def isolated_recordings(model_path: Path, corpus: Path) -> dict:
 def held_out_crops(model_path: Path, eval_spec):
     """The model's scores on the held-out crops, as train.metrics.evaluate sees them."""
     from rtast.fbank import model_input
-    from train.data import WaveformDataset
-    from train.metrics import evaluate
+    from rtast.train.data import WaveformDataset
+    from rtast.train.metrics import evaluate
 
     model_file = load_model_file(model_path)
     model = model_file.build_model().eval()
@@ -159,7 +159,7 @@ def held_out_crops(model_path: Path, eval_spec):
 
 
 def specs(corpus: Path, window_seconds: float):
-    from train.data import scene_dataset
+    from rtast.train.data import scene_dataset
 
     labels_csv = corpus / "labels.csv"
     train_spec = scene_dataset(corpus / "train" / "manifest.json", labels_csv, corpus / "train" / "events.tsv")
@@ -186,8 +186,8 @@ def run(
     """Corpus, training, then :func:`finish` (evaluation, card, install)."""
     from dataclasses import replace
 
-    from train.corpus import build_corpus
-    from train.loop import train
+    from rtast.train.corpus import build_corpus
+    from rtast.train.loop import train
 
     out.mkdir(parents=True, exist_ok=True)
     corpus = out / "corpus"
@@ -205,9 +205,9 @@ def run(
 def finish(out: Path, seed: int, install: bool) -> dict:
     """Pick the better of best.pt and averaged.pt on the held-out crops, measure it as a streaming detector
     and on each held-out recording, write the card, and install it when asked."""
-    from train.frame_head import fit_frame_head
-    from train.metrics import per_class_table
-    from train.sed_metrics import event_based_scores, read_events_tsv
+    from rtast.train.frame_head import fit_frame_head
+    from rtast.train.metrics import per_class_table
+    from rtast.train.sed_metrics import event_based_scores, read_events_tsv
 
     corpus = out / "corpus"
     config = TrainConfig.from_dict(json.loads((out / "run" / "config.json").read_text()))  # with the computed stats

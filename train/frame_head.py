@@ -19,9 +19,9 @@ from rtast.audiofile import load_audio
 from rtast.checkpoints import ModelFile
 from rtast.fbank import SAMPLE_RATE, model_input
 from rtast.model import AST
-from train.augment import room_and_microphone
-from train.data import DatasetSpec
-from train.metrics import average_precision
+from rtast.train.augment import room_and_microphone
+from rtast.train.data import DatasetSpec
+from rtast.train.metrics import average_precision
 
 STEP_OVERLAP = 0.5  # share of a time step an event must cover to label it
 

@@ -36,10 +36,10 @@ from rtast.fbank import FrontendConfig, fbank_from_config, normalize, pad_or_cut
 from rtast.importers import deit_init_state_dict, read_state_dict
 from rtast.model import AST, ASTConfig, preset
 from rtast.posembed import resample_pos_embed
-from train.augment import mixup, noise_and_roll, room_and_microphone, spec_augment
-from train.data import DatasetSpec, WaveformDataset, class_counts
-from train.metrics import Evaluation, evaluate
-from train.recipes import TrainConfig
+from rtast.train.augment import mixup, noise_and_roll, room_and_microphone, spec_augment
+from rtast.train.data import DatasetSpec, WaveformDataset, class_counts
+from rtast.train.metrics import Evaluation, evaluate
+from rtast.train.recipes import TrainConfig
 
 
 # ---------------------------------------------------------------- distributed helpers
@@ -429,7 +429,7 @@ def log_epoch(writer, record: dict, evaluation: Evaluation | None) -> None:
 
 def write_figures(out_dir: Path, best: Evaluation | None, d: Dist) -> None:
     """learning_curves.png from metrics.jsonl and confusion.png of the best epoch, if matplotlib is there."""
-    from train.plots import PlotsUnavailable, confusion_png, learning_curves
+    from rtast.train.plots import PlotsUnavailable, confusion_png, learning_curves
 
     log = out_dir / "metrics.jsonl"
     try:

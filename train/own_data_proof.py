@@ -102,9 +102,9 @@ def floor(out: Path) -> dict:
 def top1(model_path: Path, test: Path) -> dict:
     """Top-1 over the classes (as the floor picks: no "none"), overall and averaged per class."""
     from rtast.checkpoints import load_model_file
-    from train.data import folder_dataset
-    from train.loop import Dist, eval_loader, predict
-    from train.recipes import TrainConfig
+    from rtast.train.data import folder_dataset
+    from rtast.train.loop import Dist, eval_loader, predict
+    from rtast.train.recipes import TrainConfig
 
     model_file = load_model_file(model_path)
     frontend = model_file.frontend
@@ -121,11 +121,11 @@ def fit_and_test(out: Path, recipe: str) -> dict:
     """``fit --layout folder`` with the recipe's defaults, then the test folder: top-1 and mAP."""
     run = out / f"run-{recipe}"
     t0 = time.time()
-    fit = [sys.executable, "-m", "train", "fit", "--layout", "folder", "--root", str(out / "train")]
+    fit = [sys.executable, "-m", "rtast.train", "fit", "--layout", "folder", "--root", str(out / "train")]
     subprocess.run([*fit, "--recipe", recipe, "--out", str(run), "--no-progress"], check=True)
     seconds = time.time() - t0
     report = run / "test.json"
-    evaluate = [sys.executable, "-m", "train", "evaluate", "--model", str(run / "best.pt")]
+    evaluate = [sys.executable, "-m", "rtast.train", "evaluate", "--model", str(run / "best.pt")]
     subprocess.run([*evaluate, "--test-root", str(out / "test"), "--json", str(report)], check=True)
     found = top1(run / "best.pt", out / "test")
     return {**found, "mAP": json.loads(report.read_text())["mAP"], "seconds": round(seconds)}

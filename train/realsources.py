@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from train.corpus import SoundFont, Source, _slug, instrument_sources, to_16k_mono
-from train.debsources import Package, expand, fetch, read_audio
+from rtast.train.corpus import SoundFont, Source, _slug, instrument_sources, to_16k_mono
+from rtast.train.debsources import Package, expand, fetch, read_audio
 
 TABLE = "data/real_sources.tsv"
 INSTRUMENTS = "*instruments*"  # a row's label when its file is a General MIDI soundfont to play every instrument class

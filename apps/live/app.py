@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from apps.live.inputs import InputChoice, input_choices
-from apps.live.qt import QtCore, QtWidgets
-from apps.live.runner import LiveRunner, LiveSetup
-from apps.live.state import LiveState
-from apps.live.window import HISTORY_SECONDS, LiveWindow
 from rtast.audio import Source
+from rtast.live.inputs import InputChoice, input_choices
+from rtast.live.qt import QtCore, QtWidgets
+from rtast.live.runner import LiveRunner, LiveSetup
+from rtast.live.state import LiveState
+from rtast.live.window import HISTORY_SECONDS, LiveWindow
 from rtast.stream import STOP_SIGNALS, StreamStats, stop_signals
 
 _APP: list[QtWidgets.QApplication] = []  # the QApplication this module made, kept alive

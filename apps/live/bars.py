@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from apps.live.qt import QtCore, pg
+from rtast.live.qt import QtCore, pg
 
 ABOVE = (230, 126, 34)  # a bar at or above the event threshold
 BELOW = (52, 101, 164)

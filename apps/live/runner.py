@@ -12,12 +12,12 @@ import threading
 import traceback
 from dataclasses import dataclass, field, replace
 
-from apps.live.inputs import InputChoice
-from apps.live.state import LiveState
 from rtast.audio import DeviceError, Source
 from rtast.audiofile import AudioFileError
 from rtast.detector import Detector
 from rtast.events import EventConfig
+from rtast.live.inputs import InputChoice
+from rtast.live.state import LiveState
 from rtast.reference import Played
 from rtast.sinks import Sink
 from rtast.stream import ListenConfig, Listener, StreamStats

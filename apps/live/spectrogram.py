@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from apps.live.qt import QtCore, pg
+from rtast.live.qt import QtCore, pg
 
 
 class SpectrogramView(pg.PlotWidget):

@@ -17,9 +17,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from apps.live.frames import FrameHistory, colour_levels, window_frames
 from rtast.events import Event
 from rtast.fbank import FrontendConfig
+from rtast.live.frames import FrameHistory, colour_levels, window_frames
 from rtast.sinks import WindowResult
 from rtast.stream import Listener
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from apps.live.state import LiveStats
+from rtast.live.state import LiveStats
 
 
 def _ms(value: float) -> str:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from apps.live.intervals import Interval, Intervals
-from apps.live.qt import QtCore, pg
+from rtast.live.intervals import Interval, Intervals
+from rtast.live.qt import QtCore, pg
 from rtast.reference import Played
 
 CLOSED = (42, 161, 152)

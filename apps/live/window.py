@@ -9,16 +9,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from apps.live.bars import TopKBars
-from apps.live.frames import colour_levels
-from apps.live.inputs import InputChoice
-from apps.live.intervals import Intervals
-from apps.live.qt import QtCore, QtGui, QtWidgets
-from apps.live.runner import LiveRunner
-from apps.live.spectrogram import SpectrogramView
-from apps.live.state import LiveState, Snapshot
-from apps.live.status import format_status
-from apps.live.timeline import TimelineView
+from rtast.live.bars import TopKBars
+from rtast.live.frames import colour_levels
+from rtast.live.inputs import InputChoice
+from rtast.live.intervals import Intervals
+from rtast.live.qt import QtCore, QtGui, QtWidgets
+from rtast.live.runner import LiveRunner
+from rtast.live.spectrogram import SpectrogramView
+from rtast.live.state import LiveState, Snapshot
+from rtast.live.status import format_status
+from rtast.live.timeline import TimelineView
 
 HISTORY_SECONDS = 10.0  # spectrogram
 TIMELINE_SECONDS = 30.0

@@ -1,0 +1,28 @@
+"""The installed package: engines, training and the live window under rtast's own name, nothing generic."""
+
+import json
+import subprocess
+import sys
+
+CHECK = """
+import importlib.util, json, rtast.engines.build, rtast.live.state, rtast.train.loop
+from importlib.metadata import entry_points
+print(json.dumps({
+    "generic": {n: s.origin for n in ("engines", "train", "apps") if (s := importlib.util.find_spec(n))},
+    "loaders": [e.value for e in entry_points(group="rtast.engine_loaders")],
+}))
+"""
+
+
+def test_installed_rtast_has_no_generic_top_level_names(tmp_path):
+    """Run from outside the checkout, as a user's script would be (its folder first on sys.path)."""
+    (tmp_path / "train.py").write_text("raise SystemExit('the user\\'s own train.py was imported')\n")
+    out = subprocess.run([sys.executable, "-c", CHECK], cwd=tmp_path, capture_output=True, text=True, check=True)
+    report = json.loads(out.stdout)
+    assert report["generic"] == {"train": str(tmp_path / "train.py")}  # the user's own train.py, not ours
+    assert report["loaders"] == ["rtast.engines.build:load_engine"]
+
+
+def test_python_m_rtast_train_runs_from_anywhere(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "rtast.train", "--help"], cwd=tmp_path, capture_output=True, text=True)
+    assert out.returncode == 0 and "fit" in out.stdout, out.stderr
