@@ -102,6 +102,18 @@ class StreamStats:
             "real_time_factor": round(self.real_time_factor, 4),
         }
 
+    def describe(self, prefix: str = "") -> str:
+        """The one-line end-of-run summary that ``rtast listen`` prints."""
+        s = self.summary()
+        return (
+            f"{prefix}rtast listen: {s['stopped_by']}. "
+            f"{s['audio_seconds']:.1f} s of audio in {s['wall_seconds']:.1f} s; "
+            f"{s['windows']} windows, {s['skipped_windows']} skipped, {s['events']} events; "
+            f"{s['overflows']} overflows, {s['dropped_frames']} dropped frames; "
+            f"latency p50 {s['latency_ms_p50']:.0f} ms, p95 {s['latency_ms_p95']:.0f} ms; "
+            f"real-time factor {s['real_time_factor']:.3f}"
+        )
+
 
 class Listener:
     """Runs one source through the model and hands results to sinks, on the calling thread."""

@@ -72,6 +72,17 @@ def top_k(scores: np.ndarray, labels: list[str], k: int) -> list[tuple[str, floa
     return [(labels[i], float(scores[i])) for i in order]
 
 
+def tag_record(kind: str, path: str, scores: np.ndarray, labels: list[str], k: int, **fields) -> dict:
+    """One JSON line of ``rtast tag --json``: a "window" or "file" with its top k and every label's score."""
+    return {
+        "type": kind,
+        "file": path,
+        **fields,
+        "top": [{"label": lab, "score": round(s, 6)} for lab, s in top_k(scores, labels, k)],
+        "scores": {lab: round(float(s), 6) for lab, s in zip(labels, scores, strict=True)},
+    }
+
+
 class Tagger:
     """Tags files with one engine, its frontend and its labels."""
 

@@ -1,0 +1,329 @@
+"""The argument parser of every command: flags and --help texts."""
+
+from __future__ import annotations
+
+import argparse
+
+from rtast import __version__
+from rtast.cli.args import finite_float, non_negative_float, non_negative_int, positive_float, positive_int
+from rtast.cli.commands import (
+    cmd_build_engine,
+    cmd_devices,
+    cmd_evaluate,
+    cmd_export_triton,
+    cmd_import,
+    cmd_info,
+    cmd_models,
+    cmd_tag,
+)
+from rtast.cli.demo import cmd_demo
+from rtast.cli.listen import cmd_listen
+
+EPILOG = "Run `rtast COMMAND --help` for the options of one command."
+
+
+def _add_event_flags(parser: argparse.ArgumentParser) -> None:
+    """The event log and detector flags, the same for tag and listen."""
+    parser.add_argument(
+        "--events",
+        metavar="FILE",
+        help="append events to FILE, flushed per event: DCASE/DESED TSV (filename onset offset event_label) "
+        "if FILE ends in .tsv, else JSON lines; '-' for stdout, which then carries nothing else",
+    )
+    parser.add_argument(
+        "--events-format",
+        choices=["auto", "jsonl", "tsv"],
+        default="auto",
+        help="event file format (default: auto, by the file name; JSON lines for '-')",
+    )
+    parser.add_argument("--threshold", type=finite_float, default=0.5, help="score that starts an event (default: 0.5)")
+    parser.add_argument(
+        "--release", type=finite_float, default=None, help="score below which an event ends (default: 0.8 x threshold)"
+    )
+    parser.add_argument(
+        "--smoothing",
+        choices=["median", "ema", "none"],
+        default="median",
+        help="per-class score smoothing over windows (default: median of 3)",
+    )
+    parser.add_argument(
+        "--min-duration",
+        type=non_negative_float,
+        default=0.0,
+        metavar="SECONDS",
+        help="report events only once they have lasted this long (default: 0)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rtast",
+        description="Real-time sound event detection with the Audio Spectrogram Transformer.",
+        epilog=EPILOG,
+    )
+    parser.add_argument("--version", action="version", version=f"rtast {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    tag = sub.add_parser(
+        "tag",
+        help="label audio files offline (sliding windows, top labels per window and per file)",
+        description="Label audio files of any length, sample rate and channel count. Audio is mixed to "
+        "mono, resampled to 16 kHz, cut into the model's windows (10 s for AudioSet models) every --hop "
+        "seconds and scored; the file's scores are the max (multi-label) or mean (single-label) over windows.",
+    )
+    tag.add_argument("files", nargs="+", metavar="FILE", help="audio files (WAV, FLAC, OGG, MP3, ...)")
+    tag.add_argument(
+        "--model",
+        help="rtast model file or hub id (org/name[@revision], see `rtast models`; default: the model shipped "
+        "with rtast); with --engine, the model the engine must have been built from",
+    )
+    tag.add_argument("--engine", help="engine file from `rtast build-engine` (instead of running the model eagerly)")
+    tag.add_argument(
+        "--hop",
+        type=positive_float,
+        default=None,
+        metavar="SECONDS",
+        help="seconds between window starts (default: half the model's window)",
+    )
+    tag.add_argument("-k", "--top-k", type=positive_int, default=5, help="labels to show (default: 5)")
+    tag.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON lines: one object per window and per file, with every label's score",
+    )
+    tag.add_argument("--windows", action="store_true", help="table output: also list every window")
+    tag.add_argument("--batch-size", type=positive_int, default=4, help="windows per inference call (default: 4)")
+    tag.add_argument(
+        "--reduce",
+        choices=["auto", "max", "mean"],
+        default="auto",
+        help="how window scores become file scores (default: max for multi-label models, else mean)",
+    )
+    _add_event_flags(tag)
+    tag.add_argument(
+        "--event-hop",
+        type=positive_float,
+        default=1.0,
+        metavar="SECONDS",
+        help="with --events: seconds between the windows the event detector scores, as listen's --hop (default: 1.0)",
+    )
+    tag.set_defaults(func=cmd_tag)
+
+    imp = sub.add_parser(
+        "import-checkpoint",
+        help="convert an official AST .pth or a Hugging Face AST directory into an rtast model file",
+        description="Convert published AST weights into one self-describing rtast model file holding "
+        "weights, model and frontend configuration, normalisation statistics and label names. "
+        "Strides are read from official file names like audioset_10_10_0.4593.pth unless given.",
+    )
+    imp.add_argument(
+        "src",
+        help="official .pth file, a Hugging Face ASTForAudioClassification directory, or its hub id "
+        "(org/name[@revision], e.g. MIT/ast-finetuned-audioset-10-10-0.4593)",
+    )
+    imp.add_argument("-o", "--output", required=True, help="model file to write (e.g. model.pt)")
+    imp.add_argument("--fstride", type=positive_int, help="frequency patch stride of an official checkpoint")
+    imp.add_argument("--tstride", type=positive_int, help="time patch stride of an official checkpoint")
+    imp.add_argument("--input-tdim", type=positive_int, help="frames per window (default: inferred: 1024, 512 or 128)")
+    imp.add_argument(
+        "--num-heads", type=positive_int, help="attention heads of an official checkpoint (default: width / 64)"
+    )
+    imp.add_argument(
+        "--labels",
+        help="label names: CSV with a display_name column, or one name a line "
+        "(default: AudioSet names for 527 classes)",
+    )
+    group = imp.add_mutually_exclusive_group()
+    group.add_argument(
+        "--multilabel",
+        dest="multilabel",
+        action="store_true",
+        default=None,
+        help="sigmoid scores (AudioSet-style, default for 527 classes)",
+    )
+    group.add_argument(
+        "--single-label", dest="multilabel", action="store_false", help="softmax scores (ESC-50, Speech Commands)"
+    )
+    imp.add_argument("--mean", type=finite_float, help="log-mel mean for normalisation (default: the dataset's)")
+    imp.add_argument("--std", type=positive_float, help="log-mel std for normalisation (default: the dataset's)")
+    imp.set_defaults(func=cmd_import)
+
+    listen = sub.add_parser(
+        "listen",
+        help="label live audio from a microphone (or replay a file) and log sound events",
+        description="Capture audio (PortAudio, the device's native rate, mixed to mono and resampled to 16 kHz), "
+        "score the last window (10 s for AudioSet models) every --hop seconds, print the top labels and log "
+        "onset/offset events. Before one full window exists, the audio so far is scored after silence. If "
+        "inference falls behind, windows are skipped and counted. Ctrl-C stops with a summary. A desktop window "
+        "(top labels, spectrogram, event timeline, controls) opens when a display is available; --no-gui keeps it "
+        "in the terminal.",
+    )
+    where = listen.add_mutually_exclusive_group()
+    where.add_argument(
+        "--device",
+        help="input device index or (part of its) name, e.g. 0 or pulse "
+        "(default: the system default input; see `rtast devices`)",
+    )
+    where.add_argument(
+        "--input",
+        metavar="FILE",
+        action="append",
+        help="read this audio file instead of a microphone; repeat for several streams at once "
+        "(their windows are batched through one engine)",
+    )
+    listen.add_argument(
+        "--realtime", action="store_true", help="with --input: deliver the file at real-time speed, like a microphone"
+    )
+    listen.add_argument(
+        "--model",
+        help="rtast model file or hub id (org/name[@revision], see `rtast models`; default: the model shipped "
+        "with rtast); with --engine, the model the engine must have been built from",
+    )
+    listen.add_argument("--engine", help="engine file from `rtast build-engine` (instead of the eager model)")
+    listen.add_argument(
+        "--hop", type=positive_float, default=1.0, metavar="SECONDS", help="seconds between windows (default: 1.0)"
+    )
+    _add_event_flags(listen)
+    listen.add_argument("-k", "--top-k", type=positive_int, default=5, help="labels shown per window (default: 5)")
+    listen.add_argument(
+        "--duration", type=positive_float, default=None, metavar="SECONDS", help="stop after this many seconds of audio"
+    )
+    listen.add_argument("--quiet", action="store_true", help="do not print windows (events still go to --events)")
+    listen.add_argument(
+        "--no-gui",
+        action="store_true",
+        help="run in the terminal even when a desktop window could open (by default a window opens when a display "
+        "is available and PySide6 is installed: pip install 'rtast[gui]')",
+    )
+    listen.add_argument("--stats-json", metavar="FILE", help="write the end-of-run summary as JSON to FILE")
+    listen.add_argument(
+        "--reference",
+        metavar="TSV",
+        help="what is being played, as a DESED table (filename onset offset event_label): drawn under the detected "
+        "events in the window, and compared with them at the end",
+    )
+    listen.set_defaults(func=cmd_listen)
+
+    demo = sub.add_parser(
+        "demo",
+        help="play a generated scene through the live path (no microphone needed)",
+        description="Generate a ~20-s scene (siren, busy tone, speech if espeak-ng is installed, noise), "
+        "replay it at real-time speed through the same path as `rtast listen` (the window too when a display "
+        "exists, with what was played drawn under what was detected) and compare the two at the end.",
+    )
+    demo.add_argument("--model", help="rtast model file (default: the model shipped with rtast)")
+    demo.add_argument("--threshold", type=finite_float, default=0.5, help="score that starts an event (default: 0.5)")
+    demo.add_argument("--fast", action="store_true", help="as fast as possible instead of real time")
+    demo.add_argument("--no-gui", action="store_true", help="stay in the terminal")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.set_defaults(func=cmd_demo)
+
+    devices = sub.add_parser(
+        "devices",
+        help="list audio input devices",
+        description="List PortAudio input devices: index, channels, default rate, name.",
+    )
+    devices.set_defaults(func=cmd_devices)
+
+    build = sub.add_parser(
+        "build-engine",
+        help="compile a model file into an inference engine (TensorRT, AOTInductor, ONNX Runtime, torch)",
+        description="Compile a model file into an engine for fast inference. The default backend is the one "
+        "measured fastest for the device (docs/benchmarks.md): TensorRT fp16 (or AOTInductor) on NVIDIA GPUs, "
+        "ONNX Runtime with int8 weights on CPUs (else eager torch, bf16 where the CPU has it). Metadata (labels, "
+        "frontend, normalisation, source model hash, backend, library versions, device) is written beside the "
+        "engine as FILE.json; listen/tag --engine read it and refuse stale or mismatched engines.",
+    )
+    build.add_argument("model", help="rtast model file or hub id (see `rtast models`)")
+    build.add_argument("--backend", default="auto", choices=["auto", "torch", "aoti", "onnx", "tensorrt"])
+    build.add_argument(
+        "--precision",
+        choices=["fp32", "bf16", "fp16", "int8"],
+        help="numeric precision (default: the backend's best; fp32 where unsure)",
+    )
+    build.add_argument(
+        "--max-batch", type=positive_int, default=8, help="largest batch the engine accepts (default: 8)"
+    )
+    build.add_argument("--device", default="cpu", help="cpu or cuda[:N] (default: cpu)")
+    build.add_argument(
+        "--calibration",
+        nargs="+",
+        metavar="AUDIO",
+        help="real audio files for int8 calibration (tensorrt int8: required; onnx int8: static Q/DQ instead of "
+        "dynamic)",
+    )
+    build.add_argument(
+        "--prepare-only",
+        action="store_true",
+        help="tensorrt: write the TensorRT-ready ONNX (fp16 in the graph, or int8 Q/DQ calibrated on --calibration) "
+        "and its metadata, then stop; needs neither TensorRT nor a GPU",
+    )
+    build.add_argument("-o", "--output", help="engine file (default: next to the model, named by backend)")
+    build.set_defaults(func=cmd_build_engine)
+
+    triton = sub.add_parser(
+        "export-triton",
+        help="write an NVIDIA Triton Inference Server model repository entry",
+        description="Export the model as ONNX (onnxruntime backend) or a TensorRT plan with config.pbtxt "
+        "(dynamic batching, input 'features' [frames, bins], output 'scores' [classes] with labels.txt). "
+        "Clients compute the fbank themselves with the frontend in rtast.json.",
+    )
+    triton.add_argument("model", help="rtast model file or hub id (see `rtast models`)")
+    triton.add_argument("-o", "--output", required=True, help="model repository folder")
+    triton.add_argument("--name", default="rtast_ast", help="model name in the repository (default: rtast_ast)")
+    triton.add_argument("--backend", default="onnx", choices=["onnx", "tensorrt"])
+    triton.add_argument("--precision", choices=["fp32", "fp16", "int8"])
+    triton.add_argument("--max-batch", type=positive_int, default=32)
+    triton.add_argument(
+        "--max-queue-delay-us",
+        type=non_negative_int,
+        default=2000,
+        help="how long Triton waits to fill a batch (default: 2000 us)",
+    )
+    triton.add_argument("--instances", type=positive_int, default=1, help="model instances (default: 1)")
+    triton.set_defaults(func=cmd_export_triton)
+
+    ev = sub.add_parser(
+        "evaluate",
+        help="score detected events against a ground truth (event/segment F1 with sed_eval, PSDS)",
+        description="Score an events table (DESED TSV: filename onset offset event_label, as written by "
+        "`rtast tag/listen --events FILE.tsv`) against a ground-truth table in the same format: event-based and "
+        "segment-based F1 per class, class-averaged and overall (sed_eval), and PSDS in DCASE task 4's two "
+        "scenarios (sed_scores_eval; an events table is one operating point). Needs pip install 'rtast[eval]'.",
+    )
+    ev.add_argument("events", metavar="EVENTS.tsv", help="detected events")
+    ev.add_argument("--truth", required=True, metavar="TRUTH.tsv", help="reference events (DESED TSV)")
+    ev.add_argument(
+        "--durations",
+        metavar="DURATIONS.tsv",
+        help="file durations (filename duration), as DESED ships them (default: each file ends at its last event)",
+    )
+    ev.add_argument(
+        "--collar", type=positive_float, default=0.2, help="event-based onset/offset collar in seconds (default: 0.2)"
+    )
+    ev.add_argument(
+        "--offset-fraction",
+        type=non_negative_float,
+        default=0.2,
+        help="offset collar as a fraction of the reference length, if larger than --collar (default: 0.2)",
+    )
+    ev.add_argument(
+        "--segment", type=positive_float, default=1.0, help="segment length for segment-based F1 (default: 1.0 s)"
+    )
+    ev.add_argument("--json", action="store_true", help="print the full report as JSON")
+    ev.set_defaults(func=cmd_evaluate)
+
+    models = sub.add_parser(
+        "models",
+        help="list the published AST checkpoints rtast knows, and what of them is cached",
+        description="List the published AST checkpoints: Hugging Face ids (usable as --model NAME anywhere; "
+        "fetched with huggingface_hub into its cache, converted once) and the official .pth files with their "
+        "addresses (convert with rtast import-checkpoint).",
+    )
+    models.add_argument("--json", action="store_true", help="print the list as JSON")
+    models.set_defaults(func=cmd_models)
+
+    info = sub.add_parser("info", help="describe a model file", description="Print a model file's configuration.")
+    info.add_argument("model", nargs="?", help="rtast model file or hub id (default: the shipped model)")
+    info.set_defaults(func=cmd_info)
+    return parser
