@@ -1,4 +1,4 @@
-"""argparse value types, and the error a user can fix."""
+"""argparse value types, the flags tag and listen share, and the error a user can fix."""
 
 from __future__ import annotations
 
@@ -48,3 +48,36 @@ def non_negative_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be at least 0, got {text!r}")
     return value
+
+
+def add_event_flags(parser: argparse.ArgumentParser) -> None:
+    """The event log and detector flags, the same for tag and listen."""
+    parser.add_argument(
+        "--events",
+        metavar="FILE",
+        help="append events to FILE, flushed per event: DCASE/DESED TSV (filename onset offset event_label) "
+        "if FILE ends in .tsv, else JSON lines; '-' for stdout, which then carries nothing else",
+    )
+    parser.add_argument(
+        "--events-format",
+        choices=["auto", "jsonl", "tsv"],
+        default="auto",
+        help="event file format (default: auto, by the file name; JSON lines for '-')",
+    )
+    parser.add_argument("--threshold", type=finite_float, default=0.5, help="score that starts an event (default: 0.5)")
+    parser.add_argument(
+        "--release", type=finite_float, default=None, help="score below which an event ends (default: 0.8 x threshold)"
+    )
+    parser.add_argument(
+        "--smoothing",
+        choices=["median", "ema", "none"],
+        default="median",
+        help="per-class score smoothing over windows (default: median of 3)",
+    )
+    parser.add_argument(
+        "--min-duration",
+        type=non_negative_float,
+        default=0.0,
+        metavar="SECONDS",
+        help="report events only once they have lasted this long (default: 0)",
+    )

@@ -32,7 +32,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
     _announce(args, detector, sources, config, no_window, sinks)
     if no_window is None:
         stats, error = _run_window(args, detector, config, sources[0], sinks[0], played)
-        all_stats = [stats]
+        all_stats, batch_sizes = [stats], []
         if error is not None:  # the window showed it; the exit status says it too
             print("\n" + stats.describe(), file=sys.stderr)
             print(f"rtast listen: error: {error}", file=sys.stderr)
@@ -40,7 +40,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
     else:
         run = StreamRun(detector, sources, sinks, config, _batcher() if many else None)
         try:
-            all_stats = run.run()
+            all_stats, batch_sizes = run.run(), run.batch_sizes
         except DeviceError as e:
             for prefix, stats in zip(prefixes, run.stats, strict=True):
                 print("\n" + stats.describe(prefix), file=sys.stderr)
@@ -52,11 +52,10 @@ def cmd_listen(args: argparse.Namespace) -> int:
                     sink.close()
     for prefix, stats in zip(prefixes, all_stats, strict=True):
         print("\n" + stats.describe(prefix), file=sys.stderr)
-    if many and run.batch_sizes:
-        sizes = run.batch_sizes
+    if batch_sizes:
         print(
-            f"rtast listen: {sum(sizes)} windows in {len(sizes)} engine calls (mean batch "
-            f"{sum(sizes) / len(sizes):.2f})",
+            f"rtast listen: {sum(batch_sizes)} windows in {len(batch_sizes)} engine calls (mean batch "
+            f"{sum(batch_sizes) / len(batch_sizes):.2f})",
             file=sys.stderr,
         )
     if recorder is not None:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 
 from rtast import __version__
-from rtast.cli.args import finite_float, non_negative_float, non_negative_int, positive_float, positive_int
+from rtast.cli.args import (
+    add_event_flags,
+    finite_float,
+    non_negative_float,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
 from rtast.cli.commands import (
     cmd_build_engine,
     cmd_devices,
@@ -20,39 +27,6 @@ from rtast.cli.demo import cmd_demo
 from rtast.cli.listen import cmd_listen
 
 EPILOG = "Run `rtast COMMAND --help` for the options of one command."
-
-
-def _add_event_flags(parser: argparse.ArgumentParser) -> None:
-    """The event log and detector flags, the same for tag and listen."""
-    parser.add_argument(
-        "--events",
-        metavar="FILE",
-        help="append events to FILE, flushed per event: DCASE/DESED TSV (filename onset offset event_label) "
-        "if FILE ends in .tsv, else JSON lines; '-' for stdout, which then carries nothing else",
-    )
-    parser.add_argument(
-        "--events-format",
-        choices=["auto", "jsonl", "tsv"],
-        default="auto",
-        help="event file format (default: auto, by the file name; JSON lines for '-')",
-    )
-    parser.add_argument("--threshold", type=finite_float, default=0.5, help="score that starts an event (default: 0.5)")
-    parser.add_argument(
-        "--release", type=finite_float, default=None, help="score below which an event ends (default: 0.8 x threshold)"
-    )
-    parser.add_argument(
-        "--smoothing",
-        choices=["median", "ema", "none"],
-        default="median",
-        help="per-class score smoothing over windows (default: median of 3)",
-    )
-    parser.add_argument(
-        "--min-duration",
-        type=non_negative_float,
-        default=0.0,
-        metavar="SECONDS",
-        help="report events only once they have lasted this long (default: 0)",
-    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="how window scores become file scores (default: max for multi-label models, else mean)",
     )
-    _add_event_flags(tag)
+    add_event_flags(tag)
     tag.add_argument(
         "--event-hop",
         type=positive_float,
@@ -183,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     listen.add_argument(
         "--hop", type=positive_float, default=1.0, metavar="SECONDS", help="seconds between windows (default: 1.0)"
     )
-    _add_event_flags(listen)
+    add_event_flags(listen)
     listen.add_argument("-k", "--top-k", type=positive_int, default=5, help="labels shown per window (default: 5)")
     listen.add_argument(
         "--duration", type=positive_float, default=None, metavar="SECONDS", help="stop after this many seconds of audio"
