@@ -100,7 +100,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
     from rtast.devices import check_device
     from rtast.train.data import BACKGROUND_FOLDER
-    from rtast.train.loop import adopt_init, train
+    from rtast.train.init_model import adopt_init
+    from rtast.train.loop import train
     from rtast.train.metrics import confusion_table, per_class_table
     from rtast.train.recipes import DEFAULT_RECIPE, fit_stats, recipe
 
@@ -211,9 +212,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from rtast.checkpoints import load_model_file
     from rtast.hub import resolve_model
     from rtast.train.data import folder_dataset
-    from rtast.train.loop import Dist, eval_loader, predict
+    from rtast.train.distributed import Dist
     from rtast.train.metrics import confusion_table, evaluate, per_class_table
     from rtast.train.plots import PlotsUnavailable, confusion_png
+    from rtast.train.predict import eval_loader, predict
     from rtast.train.recipes import TrainConfig
 
     for path, flag in ((args.json, "--json"), (args.confusion_png, "--confusion-png")):
@@ -258,7 +260,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from rtast.fbank import FrontendConfig
-    from rtast.train.loop import compute_stats
+    from rtast.train.features import compute_stats
 
     train_spec, _ = load_specs(args)
     frontend = FrontendConfig(target_length=args.target_length, window_seconds=args.window_seconds)
