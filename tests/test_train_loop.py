@@ -17,7 +17,7 @@ from conftest import require
 
 from rtast.checkpoints import load_model_file
 from rtast.train.__main__ import main as train_main
-from rtast.train.data import folder_dataset
+from rtast.train.layouts import folder_dataset
 from rtast.train.loop import train
 from rtast.train.recipes import recipe
 

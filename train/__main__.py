@@ -44,7 +44,7 @@ def load_specs(args: argparse.Namespace, window_seconds: float = 10.0, backgroun
 
     ``background``: folder layout as multi-label data whose ``_background`` clips are of no class.
     """
-    from rtast.train import data
+    from rtast.train import layouts, scenes
 
     def need(*names: str) -> None:
         missing = [n for n in names if getattr(args, n) is None]
@@ -53,30 +53,30 @@ def load_specs(args: argparse.Namespace, window_seconds: float = 10.0, backgroun
 
     if args.layout == "manifest":
         need("train_manifest", "label_csv")
-        train_spec = data.manifest_dataset(args.train_manifest, args.label_csv)
-        eval_spec = data.manifest_dataset(args.eval_manifest, args.label_csv) if args.eval_manifest else None
+        train_spec = layouts.manifest_dataset(args.train_manifest, args.label_csv)
+        eval_spec = layouts.manifest_dataset(args.eval_manifest, args.label_csv) if args.eval_manifest else None
         return train_spec, eval_spec
     if args.layout == "scenes":
         need("train_manifest", "train_events", "label_csv")
-        train_spec = data.scene_dataset(args.train_manifest, args.label_csv, args.train_events)
+        train_spec = scenes.scene_dataset(args.train_manifest, args.label_csv, args.train_events)
         eval_spec = None
         if args.eval_manifest:
             need("eval_events")
-            eval_spec = data.scene_dataset(
+            eval_spec = scenes.scene_dataset(
                 args.eval_manifest, args.label_csv, args.eval_events, eval_window=window_seconds, eval_hop=args.eval_hop
             )
         return train_spec, eval_spec
     need("root")
     if args.layout == "esc50":
-        return data.esc50_folds(args.root, args.fold)
+        return layouts.esc50_folds(args.root, args.fold)
     if args.layout == "speechcommands":
         return (
-            data.speech_commands_dataset(args.root, "train"),
-            data.speech_commands_dataset(args.root, args.eval_split or "validation"),
+            layouts.speech_commands_dataset(args.root, "train"),
+            layouts.speech_commands_dataset(args.root, args.eval_split or "validation"),
         )
     return (
-        data.folder_dataset(args.root, "train", background=background),
-        data.folder_dataset(args.root, "eval", background=background),
+        layouts.folder_dataset(args.root, "train", background=background),
+        layouts.folder_dataset(args.root, "eval", background=background),
     )
 
 
@@ -84,7 +84,7 @@ def with_background(train_spec, eval_spec, out: Path, window_seconds: float, see
     """Add synthetic silence and noise of no class to both splits (as many as an average class has clips)."""
     from dataclasses import replace
 
-    from rtast.train.data import synthetic_background
+    from rtast.train.layouts import synthetic_background
 
     def add(spec, folder: Path, salt: int):
         count = max(5, round(len(spec.clips) / len(spec.labels)))
@@ -99,8 +99,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from rtast.devices import check_device
-    from rtast.train.data import BACKGROUND_FOLDER
     from rtast.train.init_model import adopt_init
+    from rtast.train.layouts import BACKGROUND_FOLDER
     from rtast.train.loop import train
     from rtast.train.metrics import confusion_table, per_class_table
     from rtast.train.recipes import DEFAULT_RECIPE, fit_stats, recipe
@@ -211,8 +211,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     from rtast.checkpoints import load_model_file
     from rtast.hub import resolve_model
-    from rtast.train.data import folder_dataset
     from rtast.train.distributed import Dist
+    from rtast.train.layouts import folder_dataset
     from rtast.train.metrics import confusion_table, evaluate, per_class_table
     from rtast.train.plots import PlotsUnavailable, confusion_png
     from rtast.train.predict import eval_loader, predict

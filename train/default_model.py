@@ -159,7 +159,7 @@ def held_out_crops(model_path: Path, eval_spec):
 
 
 def specs(corpus: Path, window_seconds: float):
-    from rtast.train.data import scene_dataset
+    from rtast.train.scenes import scene_dataset
 
     labels_csv = corpus / "labels.csv"
     train_spec = scene_dataset(corpus / "train" / "manifest.json", labels_csv, corpus / "train" / "events.tsv")
