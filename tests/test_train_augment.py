@@ -7,7 +7,7 @@ import torch
 
 from rtast.cpu import cpu_flags, native_bf16
 from rtast.train.augment import band_limit, room_and_microphone, room_impulse, tilt
-from rtast.train.loop import auto_precision
+from rtast.train.precision import auto_precision
 
 RATE = 16000
 

@@ -194,7 +194,7 @@ def test_other_seed_changes_scenes_but_not_sources(built, tmp_path):
 
 
 def test_scenes_load_as_strongly_labelled_training_data(built):
-    data = pytest.importorskip("rtast.train.data")
+    data = pytest.importorskip("rtast.train.scenes")
     out, _ = built
     spec = data.scene_dataset(out / "train/manifest.json", out / "labels.csv", out / "train/events.tsv")
     assert spec.strong and len(spec.clips) == TRAIN_SCENES

@@ -17,11 +17,8 @@ from conftest import require, write_wav
 
 from rtast.audiofile import AudioFileError, load_audio
 from rtast.labels import audioset_labels
-from rtast.train.data import (
-    Clip,
-    DatasetSpec,
-    WaveformDataset,
-    class_counts,
+from rtast.train.data import Clip, DatasetSpec, WaveformDataset, class_counts
+from rtast.train.layouts import (
     esc50_dataset,
     esc50_folds,
     folder_dataset,
@@ -396,7 +393,8 @@ def test_unreadable_clips_raise_audio_file_errors(tmp_path):
 def test_scene_dataset_labels_crops_from_events(tmp_path):
     import soundfile as sf
 
-    from rtast.train.data import WaveformDataset, scene_dataset
+    from rtast.train.data import WaveformDataset
+    from rtast.train.scenes import scene_dataset
 
     (tmp_path / "clips").mkdir()
     sf.write(tmp_path / "clips" / "s1.wav", np.zeros(16000 * 10, np.float32), 16000)

@@ -14,8 +14,8 @@ from rtast.audio import FileSource
 from rtast.checkpoints import load_model_file, save_model_file
 from rtast.events import EventConfig
 from rtast.stream import ListenConfig, Listener
-from rtast.train.data import scene_dataset
 from rtast.train.frame_head import FrameHeadConfig, fit_frame_head, step_targets, step_times
+from rtast.train.scenes import scene_dataset
 
 RATE = 16000
 LABELS = ["Tone", "Noise"]

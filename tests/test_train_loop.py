@@ -17,7 +17,7 @@ from conftest import require
 
 from rtast.checkpoints import load_model_file
 from rtast.train.__main__ import main as train_main
-from rtast.train.data import folder_dataset
+from rtast.train.layouts import folder_dataset
 from rtast.train.loop import train
 from rtast.train.recipes import recipe
 
@@ -219,7 +219,7 @@ def test_cli_errors_and_help(tmp_path, capsys):
 
 
 def test_epoch_records_are_valid_json_and_lines_readable():
-    from rtast.train.loop import epoch_line, finite
+    from rtast.train.run_log import epoch_line, finite
 
     record = {"epoch": 3, "lr": 1e-05, "seconds": 6.9, "mAP": 0.5, "d_prime": math.inf, "mAUC": math.nan}
     assert json.loads(json.dumps(finite(record), allow_nan=False))["d_prime"] is None

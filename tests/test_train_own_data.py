@@ -12,8 +12,9 @@ import torch
 
 from rtast.checkpoints import load_model_file
 from rtast.train.__main__ import main as train_main
-from rtast.train.data import folder_dataset, synthetic_background
-from rtast.train.loop import fit_batch_size, mask_widths
+from rtast.train.features import mask_widths
+from rtast.train.layouts import folder_dataset, synthetic_background
+from rtast.train.loop import fit_batch_size
 from rtast.train.metrics import confusion_matrix, confusion_table, evaluate
 from rtast.train.recipes import fit_stats, recipe
 

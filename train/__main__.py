@@ -1,4 +1,4 @@
-"""``python -m train``: fit, evaluate, stats. Argument parsing only; the work is in train.loop."""
+"""``python -m train``: fit, evaluate, stats. Argument parsing and calls only; the work is in the stage modules."""
 
 from __future__ import annotations
 
@@ -39,70 +39,16 @@ def add_data_args(p: argparse.ArgumentParser, layout_required: bool = True) -> N
     )
 
 
-def load_specs(args: argparse.Namespace, window_seconds: float = 10.0, background: bool = False):
-    """(train spec, eval spec) for the chosen layout; scenes are evaluated in crops of ``window_seconds``.
-
-    ``background``: folder layout as multi-label data whose ``_background`` clips are of no class.
-    """
-    from rtast.train import data
-
-    def need(*names: str) -> None:
-        missing = [n for n in names if getattr(args, n) is None]
-        if missing:
-            raise ValueError(f"--layout {args.layout} needs " + ", ".join("--" + n.replace("_", "-") for n in missing))
-
-    if args.layout == "manifest":
-        need("train_manifest", "label_csv")
-        train_spec = data.manifest_dataset(args.train_manifest, args.label_csv)
-        eval_spec = data.manifest_dataset(args.eval_manifest, args.label_csv) if args.eval_manifest else None
-        return train_spec, eval_spec
-    if args.layout == "scenes":
-        need("train_manifest", "train_events", "label_csv")
-        train_spec = data.scene_dataset(args.train_manifest, args.label_csv, args.train_events)
-        eval_spec = None
-        if args.eval_manifest:
-            need("eval_events")
-            eval_spec = data.scene_dataset(
-                args.eval_manifest, args.label_csv, args.eval_events, eval_window=window_seconds, eval_hop=args.eval_hop
-            )
-        return train_spec, eval_spec
-    need("root")
-    if args.layout == "esc50":
-        return data.esc50_folds(args.root, args.fold)
-    if args.layout == "speechcommands":
-        return (
-            data.speech_commands_dataset(args.root, "train"),
-            data.speech_commands_dataset(args.root, args.eval_split or "validation"),
-        )
-    return (
-        data.folder_dataset(args.root, "train", background=background),
-        data.folder_dataset(args.root, "eval", background=background),
-    )
-
-
-def with_background(train_spec, eval_spec, out: Path, window_seconds: float, seed: int):
-    """Add synthetic silence and noise of no class to both splits (as many as an average class has clips)."""
-    from dataclasses import replace
-
-    from rtast.train.data import synthetic_background
-
-    def add(spec, folder: Path, salt: int):
-        count = max(5, round(len(spec.clips) / len(spec.labels)))
-        clips = synthetic_background(folder, count, min(window_seconds, 3.0), seed * 7 + salt)
-        return replace(spec, clips=spec.clips + clips)
-
-    train_spec = add(train_spec, out / "background" / "train", 0)
-    return train_spec, add(eval_spec, out / "background" / "eval", 1) if eval_spec is not None else None
-
-
 def cmd_fit(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from rtast.devices import check_device
-    from rtast.train.data import BACKGROUND_FOLDER
-    from rtast.train.loop import adopt_init, train
+    from rtast.train.init_model import adopt_init
+    from rtast.train.layouts import BACKGROUND_FOLDER
+    from rtast.train.loop import train
     from rtast.train.metrics import confusion_table, per_class_table
     from rtast.train.recipes import DEFAULT_RECIPE, fit_stats, recipe
+    from rtast.train.run_data import load_specs, with_background
 
     overrides = {
         k: getattr(args, k)
@@ -206,40 +152,17 @@ def note(text: str) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    import torch
-
-    from rtast.checkpoints import load_model_file
-    from rtast.hub import resolve_model
-    from rtast.train.data import folder_dataset
-    from rtast.train.loop import Dist, eval_loader, predict
-    from rtast.train.metrics import confusion_table, evaluate, per_class_table
+    from rtast.train.ensemble import evaluate_files, load_ensemble
+    from rtast.train.metrics import confusion_table, per_class_table
     from rtast.train.plots import PlotsUnavailable, confusion_png
-    from rtast.train.recipes import TrainConfig
+    from rtast.train.run_data import evaluation_spec
 
     for path, flag in ((args.json, "--json"), (args.confusion_png, "--confusion-png")):
         if path:
             check_writable_file(path, flag)
-    files = [load_model_file(resolve_model(m)) for m in args.model]
-    frontend = files[0].frontend
-    if any(f.frontend != frontend or f.labels != files[0].labels for f in files[1:]):
-        raise ValueError("an ensemble needs models with the same frontend and labels")
-    sigmoid = files[0].model_config.multilabel
-    if args.test_root is not None:
-        eval_spec = folder_dataset(args.test_root, background=sigmoid, labels=files[0].labels)
-    elif args.layout is None:
-        raise ValueError("give --layout (with its data flags) or --test-root DIR")
-    else:
-        _, eval_spec = load_specs(args, frontend.window_seconds, background=sigmoid)
-    if eval_spec is None:
-        raise ValueError("no evaluation data: give --eval-manifest (or a layout with an evaluation split)")
-    if list(eval_spec.labels) != list(files[0].labels):
-        raise ValueError(f"the models' {len(files[0].labels)} labels differ from the data's {len(eval_spec.labels)}")
-    config = TrainConfig(
-        batch_size=args.batch_size, target_length=frontend.target_length, window_seconds=frontend.window_seconds
-    )
-    loader = eval_loader(eval_spec, frontend, config, Dist())
-    scores, targets = predict([f.build_model() for f in files], loader, torch.device("cpu"), Dist())
-    ev = evaluate(scores.numpy(), targets.numpy(), list(eval_spec.labels), 0.5 if sigmoid else None)
+    files = load_ensemble(args.model)
+    eval_spec = evaluation_spec(args, files[0])
+    ev = evaluate_files(files, eval_spec, args.batch_size)
     print(
         f"{len(files)} model(s) on {eval_spec.name} ({len(eval_spec.clips)} clips): mAP {ev.mAP:.4f}, "
         f"mAUC {ev.mAUC:.4f}, d' {ev.d_prime:.3f}, accuracy {ev.accuracy:.4f}"
@@ -258,7 +181,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from rtast.fbank import FrontendConfig
-    from rtast.train.loop import compute_stats
+    from rtast.train.features import compute_stats
+    from rtast.train.run_data import load_specs
 
     train_spec, _ = load_specs(args)
     frontend = FrontendConfig(target_length=args.target_length, window_seconds=args.window_seconds)

@@ -23,26 +23,9 @@ from pathlib import Path
 import torch
 
 from rtast.checkpoints import DEFAULT_MODEL_NAME, load_model_file, save_model_file
-from rtast.train.recipes import CPU_AST, TrainConfig
+from rtast.train.recipes import RECIPES, TrainConfig
 
-DEFAULT_RECIPE = TrainConfig(
-    **CPU_AST,  # 3 s -> 298 frames; 8 x 18 patches of 16x16
-    lr=5e-4,
-    batch_size=32,
-    epochs=20,
-    warmup_steps=300,
-    lr_decay_start=10,
-    lr_decay=0.8,
-    loss="bce",
-    room=0.5,
-    mixup=0.3,
-    freq_mask=24,
-    time_mask=48,
-    crops_per_clip=3,
-    average_last=3,
-    precision="auto",  # bf16 is 22x slower than fp32 on a CPU that emulates it
-    seed=0,
-)
+DEFAULT_RECIPE = RECIPES["default"]
 STREAM_HOP = 0.5  # seconds between windows when the card's streaming F1 is measured
 
 
@@ -159,7 +142,7 @@ def held_out_crops(model_path: Path, eval_spec):
 
 
 def specs(corpus: Path, window_seconds: float):
-    from rtast.train.data import scene_dataset
+    from rtast.train.scenes import scene_dataset
 
     labels_csv = corpus / "labels.csv"
     train_spec = scene_dataset(corpus / "train" / "manifest.json", labels_csv, corpus / "train" / "events.tsv")

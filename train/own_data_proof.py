@@ -102,8 +102,9 @@ def floor(out: Path) -> dict:
 def top1(model_path: Path, test: Path) -> dict:
     """Top-1 over the classes (as the floor picks: no "none"), overall and averaged per class."""
     from rtast.checkpoints import load_model_file
-    from rtast.train.data import folder_dataset
-    from rtast.train.loop import Dist, eval_loader, predict
+    from rtast.train.distributed import Dist
+    from rtast.train.layouts import folder_dataset
+    from rtast.train.predict import eval_loader, predict
     from rtast.train.recipes import TrainConfig
 
     model_file = load_model_file(model_path)

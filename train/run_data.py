@@ -1,0 +1,83 @@
+"""The data a ``python -m train`` command works on, from its ``--layout`` flags."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rtast.checkpoints import ModelFile
+from rtast.train.data import DatasetSpec
+
+
+def load_specs(args: argparse.Namespace, window_seconds: float = 10.0, background: bool = False):
+    """(train spec, eval spec) for the chosen layout; scenes are evaluated in crops of ``window_seconds``.
+
+    ``background``: folder layout as multi-label data whose ``_background`` clips are of no class.
+    """
+    from rtast.train import layouts, scenes
+
+    def need(*names: str) -> None:
+        missing = [n for n in names if getattr(args, n) is None]
+        if missing:
+            raise ValueError(f"--layout {args.layout} needs " + ", ".join("--" + n.replace("_", "-") for n in missing))
+
+    if args.layout == "manifest":
+        need("train_manifest", "label_csv")
+        train_spec = layouts.manifest_dataset(args.train_manifest, args.label_csv)
+        eval_spec = layouts.manifest_dataset(args.eval_manifest, args.label_csv) if args.eval_manifest else None
+        return train_spec, eval_spec
+    if args.layout == "scenes":
+        need("train_manifest", "train_events", "label_csv")
+        train_spec = scenes.scene_dataset(args.train_manifest, args.label_csv, args.train_events)
+        eval_spec = None
+        if args.eval_manifest:
+            need("eval_events")
+            eval_spec = scenes.scene_dataset(
+                args.eval_manifest, args.label_csv, args.eval_events, eval_window=window_seconds, eval_hop=args.eval_hop
+            )
+        return train_spec, eval_spec
+    need("root")
+    if args.layout == "esc50":
+        return layouts.esc50_folds(args.root, args.fold)
+    if args.layout == "speechcommands":
+        return (
+            layouts.speech_commands_dataset(args.root, "train"),
+            layouts.speech_commands_dataset(args.root, args.eval_split or "validation"),
+        )
+    return (
+        layouts.folder_dataset(args.root, "train", background=background),
+        layouts.folder_dataset(args.root, "eval", background=background),
+    )
+
+
+def with_background(train_spec, eval_spec, out: Path, window_seconds: float, seed: int):
+    """Add synthetic silence and noise of no class to both splits (as many as an average class has clips)."""
+    from dataclasses import replace
+
+    from rtast.train.layouts import synthetic_background
+
+    def add(spec, folder: Path, salt: int):
+        count = max(5, round(len(spec.clips) / len(spec.labels)))
+        clips = synthetic_background(folder, count, min(window_seconds, 3.0), seed * 7 + salt)
+        return replace(spec, clips=spec.clips + clips)
+
+    train_spec = add(train_spec, out / "background" / "train", 0)
+    return train_spec, add(eval_spec, out / "background" / "eval", 1) if eval_spec is not None else None
+
+
+def evaluation_spec(args: argparse.Namespace, model: ModelFile) -> DatasetSpec:
+    """The held-out clips ``python -m train evaluate`` scores: ``--test-root`` or a layout's evaluation split."""
+    from rtast.train.layouts import folder_dataset
+
+    frontend, sigmoid = model.frontend, model.model_config.multilabel
+    if args.test_root is not None:
+        eval_spec = folder_dataset(args.test_root, background=sigmoid, labels=model.labels)
+    elif args.layout is None:
+        raise ValueError("give --layout (with its data flags) or --test-root DIR")
+    else:
+        _, eval_spec = load_specs(args, frontend.window_seconds, background=sigmoid)
+    if eval_spec is None:
+        raise ValueError("no evaluation data: give --eval-manifest (or a layout with an evaluation split)")
+    if list(eval_spec.labels) != list(model.labels):
+        raise ValueError(f"the models' {len(model.labels)} labels differ from the data's {len(eval_spec.labels)}")
+    return eval_spec
