@@ -26,3 +26,20 @@ def test_installed_rtast_has_no_generic_top_level_names(tmp_path):
 def test_python_m_rtast_train_runs_from_anywhere(tmp_path):
     out = subprocess.run([sys.executable, "-m", "rtast.train", "--help"], cwd=tmp_path, capture_output=True, text=True)
     assert out.returncode == 0 and "fit" in out.stdout, out.stderr
+
+
+def test_every_package_folder_is_listed_in_pyproject():
+    """pyproject lists packages by hand (the package-dir mapping); a new subpackage must not be left out of a wheel."""
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    config = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    folders = {name: root / path for name, path in config["package-dir"].items()}
+    found = set()
+    for name, folder in folders.items():
+        for init in folder.rglob("__init__.py"):
+            if "__pycache__" not in init.parts and "data" not in init.relative_to(folder).parts:
+                rel = init.parent.relative_to(folder).parts
+                found.add(".".join((name, *rel)))
+    assert found <= set(config["packages"]), sorted(found - set(config["packages"]))
