@@ -30,8 +30,9 @@ def test_python_m_rtast_train_runs_from_anywhere(tmp_path):
 
 def test_every_package_folder_is_listed_in_pyproject():
     """pyproject lists packages by hand (the package-dir mapping); a new subpackage must not be left out of a wheel."""
-    import tomllib
     from pathlib import Path
+
+    import tomllib
 
     root = Path(__file__).resolve().parent.parent
     config = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
