@@ -20,10 +20,18 @@ def _read_label_csv(lines: list[str], source: str) -> list[str]:
     return [r["display_name"] for r in rows]
 
 
+def _audioset_csv() -> list[str]:
+    return resources.files("rtast").joinpath("data/audioset_class_labels_indices.csv").read_text("utf-8").splitlines()
+
+
 def audioset_labels() -> list[str]:
     """The 527 AudioSet display names, in model output order."""
-    text = resources.files("rtast").joinpath("data/audioset_class_labels_indices.csv").read_text("utf-8")
-    return _read_label_csv(text.splitlines(), "audioset_class_labels_indices.csv")
+    return _read_label_csv(_audioset_csv(), "audioset_class_labels_indices.csv")
+
+
+def audioset_mids() -> dict[str, str]:
+    """AudioSet display name -> its ontology mid (e.g. ``/m/09x0r`` for Speech)."""
+    return {row["display_name"]: row["mid"] for row in csv.DictReader(_audioset_csv())}
 
 
 def read_labels(path: str | Path) -> list[str]:

@@ -203,10 +203,10 @@ def test_scenes_load_as_strongly_labelled_training_data(built):
 
 
 def test_missing_packages_are_named(monkeypatch, tmp_path):
-    monkeypatch.setattr(corpus.shutil, "which", lambda tool: None if tool == "fluidsynth" else "/usr/bin/" + tool)
+    monkeypatch.setattr(corpus.deps.shutil, "which", lambda tool: None if tool == "fluidsynth" else "/usr/bin/" + tool)
     font = corpus.SOUNDFONTS["eval"]
     monkeypatch.setitem(corpus.SOUNDFONTS, "eval", corpus.SoundFont(tmp_path / "absent.sf2", font.package, font.name))
-    monkeypatch.setattr(corpus, "THEME_DIR", tmp_path / "no-theme")
+    monkeypatch.setattr(corpus.deps, "THEME_DIR", tmp_path / "no-theme")
     with pytest.raises(corpus.MissingDependencyError) as error:
         corpus.build_corpus(tmp_path / "out", 1, 1, 0, progress=False)
     message = str(error.value)
