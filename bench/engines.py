@@ -26,11 +26,11 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import machine  # noqa: E402
 from bench.gpu_check import reference_windows  # noqa: E402
-from rtast.checkpoints import ModelFile, save_model_file  # noqa: E402
 from rtast.engines.build import build_engine, load_engine  # noqa: E402
 from rtast.fbank import FrontendConfig  # noqa: E402
 from rtast.labels import audioset_labels  # noqa: E402
 from rtast.model import AST, preset  # noqa: E402
+from rtast.modelfile import ModelFile, save_model_file  # noqa: E402
 
 CPU_BACKENDS = [
     ("torch", "fp32"),

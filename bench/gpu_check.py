@@ -31,11 +31,11 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from rtast.checkpoints import ModelFile, default_model_path, load_model_file, save_model_file  # noqa: E402
 from rtast.engines import TorchEngine  # noqa: E402
 from rtast.engines.build import build_engine, load_engine  # noqa: E402
 from rtast.engines.metadata import library_versions  # noqa: E402
 from rtast.fbank import FrontendConfig, model_input  # noqa: E402
+from rtast.modelfile import ModelFile, default_model_path, load_model_file, save_model_file  # noqa: E402
 
 CANDIDATES = [
     ("torch", "fp32"),
@@ -140,9 +140,9 @@ class OnsetClock:
 
 def live_delays(engine_path: Path, args, scene: Path, played: list) -> str:
     """Replay ``scene`` at real-time speed through the listener on one engine; one summary line per played event."""
-    from rtast.audio import FileSource
     from rtast.detector import Detector
     from rtast.reference import COLLAR
+    from rtast.sources import FileSource
     from rtast.stream import ListenConfig
 
     engine, meta = load_engine(engine_path, args.device)

@@ -30,7 +30,6 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import machine  # noqa: E402
-from rtast.audio import FileSource  # noqa: E402
 from rtast.detector import Detector  # noqa: E402
 from rtast.engine import TorchEngine  # noqa: E402
 from rtast.fbank import FrontendConfig  # noqa: E402
@@ -41,6 +40,7 @@ from rtast.live.qt import QtCore, QtWidgets  # noqa: E402
 from rtast.live.runner import LiveSetup  # noqa: E402
 from rtast.live.window import LiveWindow  # noqa: E402
 from rtast.model import AST, preset  # noqa: E402
+from rtast.sources import FileSource  # noqa: E402
 from rtast.stream import ListenConfig, StreamStats  # noqa: E402
 
 

@@ -23,7 +23,6 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import machine  # noqa: E402
-from rtast.audio import FileSource  # noqa: E402
 from rtast.detector import Detector  # noqa: E402
 from rtast.engine import TorchEngine  # noqa: E402
 from rtast.events import EventConfig  # noqa: E402
@@ -31,6 +30,7 @@ from rtast.fbank import FrontendConfig  # noqa: E402
 from rtast.labels import audioset_labels  # noqa: E402
 from rtast.model import AST, ASTConfig  # noqa: E402
 from rtast.sinks import EventLog  # noqa: E402
+from rtast.sources import FileSource  # noqa: E402
 from rtast.stream import ListenConfig  # noqa: E402
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import torch
 
-from rtast.checkpoints import file_sha256, load_model_file
 from rtast.configs import ConfigError
 from rtast.cpu import native_bf16
 from rtast.devices import check_device
@@ -21,6 +20,7 @@ from rtast.engines.metadata import (
     read_metadata,
     write_metadata,
 )
+from rtast.modelfile import file_sha256, load_model_file
 from rtast.paths import check_writable_file
 
 BACKENDS = ("torch", "aoti", "onnx", "tensorrt")

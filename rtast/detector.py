@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from rtast.checkpoints import ModelFile, ModelFileError, default_model_path, load_model_file
 from rtast.engine import BackendUnavailable, Engine, TorchEngine
 from rtast.fbank import FrontendConfig
+from rtast.modelfile import ModelFile, ModelFileError, default_model_path, load_model_file
 
 ENGINE_LOADERS = "rtast.engine_loaders"
 

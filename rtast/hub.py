@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rtast import __version__
-from rtast.checkpoints import ModelFileError, file_sha256, load_model_file, save_model_file
+from rtast.modelfile import ModelFileError, file_sha256, load_model_file, save_model_file
 
 HUB_ID = re.compile(r"^(?P<repo>[A-Za-z0-9][\w.-]*/[\w.-]+)(?:@(?P<revision>[\w./-]+))?$")
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import torch
 
-from rtast.checkpoints import ModelFile, ModelFileError, read_torch_file
 from rtast.fbank import DATASET_STATS, FrontendConfig
 from rtast.labels import AUDIOSET_NUM_CLASSES, default_labels
 from rtast.model import AST, ASTConfig
+from rtast.modelfile import ModelFile, ModelFileError, read_torch_file
 from rtast.posembed import resample_pos_embed
 
 # Frames of the paper's datasets -> (normalisation stats, clip seconds).

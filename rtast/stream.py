@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rtast.audio import DeviceError, Source
 from rtast.configs import ConfigError
 from rtast.engine import Engine
 from rtast.events import EventConfig, EventDetector, Steps
 from rtast.fbank import SAMPLE_RATE, FrontendConfig
 from rtast.resample import StreamResampler
 from rtast.sinks import Sink, WindowResult
+from rtast.sources import DeviceError, Source
 from rtast.windows import FrameWindow, WindowedFrontend, startup_padding
 
 LATENCY_HISTORY = 10000  # windows kept for latency percentiles

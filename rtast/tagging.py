@@ -19,12 +19,12 @@ from typing import TypeVar
 import numpy as np
 import torch
 
-from rtast.audio import FileSource
 from rtast.configs import ConfigError
 from rtast.engine import Engine
 from rtast.events import Event, EventConfig
 from rtast.fbank import SAMPLE_RATE, FrontendConfig, window_input
 from rtast.sinks import EventCollector
+from rtast.sources import FileSource
 from rtast.stream import ListenConfig, Listener
 from rtast.windows import FrameWindow, windows_of_file
 

@@ -12,10 +12,10 @@ import pytest
 import soundfile as sf
 import torch
 
-from rtast.checkpoints import ModelFile, save_model_file
 from rtast.fbank import FrontendConfig
 from rtast.labels import audioset_labels
 from rtast.model import AST, ASTConfig
+from rtast.modelfile import ModelFile, save_model_file
 
 SENTENCE = "The quick brown fox jumps over the lazy dog. Sound events are everywhere."
 

@@ -14,9 +14,9 @@ import numpy as np
 import torch
 
 from rtast.audiofile import load_audio
-from rtast.checkpoints import ModelFile
 from rtast.fbank import FrontendConfig, fbank_from_config, model_input
 from rtast.model import AST, ASTConfig
+from rtast.modelfile import ModelFile
 
 TRAIN_SENTENCES = [
     ("en", "The weather today is cloudy with a chance of rain in the afternoon."),

@@ -34,9 +34,7 @@ import pytest  # noqa: E402
 import soundfile as sf  # noqa: E402
 from conftest import random_model_file, require, write_wav  # noqa: E402
 
-from rtast.audio import FileSource  # noqa: E402
 from rtast.audiofile import load_audio  # noqa: E402
-from rtast.checkpoints import load_model_file  # noqa: E402
 from rtast.detector import from_model_file  # noqa: E402
 from rtast.events import Event, EventConfig  # noqa: E402
 from rtast.fbank import IncrementalFbank, normalize  # noqa: E402
@@ -47,6 +45,8 @@ from rtast.live.intervals import fold_events, row_labels  # noqa: E402
 from rtast.live.runner import LiveSetup, with_threshold  # noqa: E402
 from rtast.live.state import LiveState, LiveStats  # noqa: E402
 from rtast.live.status import format_status  # noqa: E402
+from rtast.modelfile import load_model_file  # noqa: E402
+from rtast.sources import FileSource  # noqa: E402
 from rtast.stream import ListenConfig  # noqa: E402
 
 SILENCE_BEFORE = 1.5  # seconds

@@ -88,7 +88,7 @@ def test_usage_errors(tmp_path, speech_wav):
 
 
 def test_without_a_model_says_none_is_bundled(speech_wav):
-    from rtast.checkpoints import default_model_path
+    from rtast.modelfile import default_model_path
 
     if default_model_path() is not None:
         pytest.skip("a default model is bundled")

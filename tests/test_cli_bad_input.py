@@ -20,8 +20,8 @@ import soundfile as sf
 import torch
 from conftest import random_model_file
 
-from rtast.checkpoints import save_model_file
 from rtast.cli import main as rtast_main
+from rtast.modelfile import save_model_file
 from rtast.train.__main__ import main as train_main
 
 

@@ -17,7 +17,7 @@ import pytest
 import soundfile as sf
 from conftest import require
 
-from rtast.checkpoints import default_model_path, load_model_file
+from rtast.modelfile import default_model_path, load_model_file
 
 SHIPPED = default_model_path()
 pytestmark = pytest.mark.skipif(SHIPPED is None, reason="no default model is bundled in rtast/data")

@@ -11,11 +11,11 @@ import soundfile as sf
 from conftest import random_model_file
 
 import rtast
-from rtast.audio import FileSource
-from rtast.checkpoints import default_model_path, save_model_file
 from rtast.engines.build import build_engine
 from rtast.engines.metadata import EngineError
+from rtast.modelfile import default_model_path, save_model_file
 from rtast.sinks import EventCollector
+from rtast.sources import FileSource
 from rtast.stream import ListenConfig
 
 ROOT = Path(__file__).resolve().parent.parent

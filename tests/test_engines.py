@@ -12,7 +12,6 @@ import pytest
 import torch
 from conftest import random_model_file
 
-from rtast.checkpoints import save_model_file
 from rtast.engines import TorchEngine
 from rtast.engines.aoti_backend import check_loads
 from rtast.engines.batching import BatchingEngine
@@ -21,6 +20,7 @@ from rtast.engines.metadata import EngineError, sidecar
 from rtast.engines.tensorrt_backend import import_tensorrt, profile_shapes
 from rtast.engines.tensorrt_prepare import calibration_batches
 from rtast.engines.triton import export_triton
+from rtast.modelfile import save_model_file
 
 BACKENDS = [("onnx", "fp32"), ("aoti", "fp32"), ("torch", "bf16"), ("aoti", "bf16"), ("onnx", "int8")]
 
@@ -41,8 +41,8 @@ def model_path(tmp_path_factory):
 @pytest.fixture(scope="module")
 def speech_windows(model_path, speech_wav):
     """Normalised model windows of real espeak-ng speech (what an engine sees when listening)."""
-    from rtast.checkpoints import load_model_file
     from rtast.fbank import window_input
+    from rtast.modelfile import load_model_file
     from rtast.windows import windows_of_file
 
     frontend = load_model_file(model_path).frontend
@@ -51,7 +51,7 @@ def speech_windows(model_path, speech_wav):
 
 @pytest.fixture(scope="module")
 def reference(model_path, speech_windows):
-    from rtast.checkpoints import load_model_file
+    from rtast.modelfile import load_model_file
 
     return TorchEngine(load_model_file(model_path).build_model()).run(speech_windows)
 
@@ -155,7 +155,7 @@ def test_triton_repository_layout_and_config(model_path, tmp_path):
 
 
 def test_batching_engine_serves_many_streams(model_path, speech_windows, reference):
-    from rtast.checkpoints import load_model_file
+    from rtast.modelfile import load_model_file
 
     base = TorchEngine(load_model_file(model_path).build_model())
     batched = BatchingEngine(base, max_batch=8, max_delay=0.05)

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from conftest import random_model_file, write_wav
 
-from rtast.checkpoints import save_model_file
 from rtast.cli import main
 from rtast.events import Event
+from rtast.modelfile import save_model_file
 from rtast.sinks import TSV_HEADER, EventLog
 
 LABELS = 4

@@ -63,8 +63,8 @@ def reload_hub() -> None:
 
 
 def test_hub_id_gives_transformers_logits(hub, hf_repo):
-    from rtast.checkpoints import load_model_file
     from rtast.hub import fetch_hub_model
+    from rtast.modelfile import load_model_file
 
     path = fetch_hub_model(REPO)
     model_file = load_model_file(path)

@@ -7,10 +7,10 @@ import re
 import pytest
 import torch
 
-from rtast.checkpoints import load_model_file
 from rtast.cli import main
 from rtast.importers import CheckpointImportError, deit_init_state_dict, import_checkpoint
 from rtast.model import AST, ASTConfig
+from rtast.modelfile import load_model_file
 
 transformers = pytest.importorskip("transformers")
 

@@ -157,7 +157,7 @@ import json, sys, time
 sys.path.insert(0, {tests!r})
 from conftest import random_model_file
 from rtast.engines import TorchEngine
-from rtast.audio import MicrophoneSource
+from rtast.sources import MicrophoneSource
 from rtast.stream import ListenConfig, Listener
 
 class SlowEngine:

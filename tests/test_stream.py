@@ -14,10 +14,10 @@ import pytest
 import torch
 from conftest import random_model_file, write_wav
 
-from rtast.audio import CaptureStats, DeviceError, FileSource
 from rtast.engines import TorchEngine
 from rtast.events import EventConfig
 from rtast.sinks import EventLog
+from rtast.sources import CaptureStats, DeviceError, FileSource
 from rtast.stream import ListenConfig, Listener, run_until_interrupted
 from rtast.tagging import TagConfig, Tagger
 
@@ -185,7 +185,7 @@ def test_a_stalled_device_is_reported_and_events_are_closed(tmp_path, model_file
 )
 def test_cli_listen_ctrl_c_prints_summary_and_keeps_events(tmp_path, model_file, signum, status, stopped_by):
     """SIGINT and SIGTERM close every open event with its offset, print the summary and exit 128 + signal."""
-    from rtast.checkpoints import save_model_file
+    from rtast.modelfile import save_model_file
 
     model = tmp_path / "m.pt"
     save_model_file(model, model_file)
@@ -246,7 +246,7 @@ def test_cli_listen_usage_errors(tmp_path):
 
 
 def test_cli_listen_several_files_share_one_engine(tmp_path, model_file):
-    from rtast.checkpoints import save_model_file
+    from rtast.modelfile import save_model_file
 
     model = tmp_path / "m.pt"
     save_model_file(model, model_file)

@@ -14,7 +14,6 @@ import pytest
 import torch
 from conftest import random_model_file
 
-from rtast.checkpoints import load_model_file, save_model_file
 from rtast.cpu import saturating_int8
 from rtast.engines import TorchEngine
 from rtast.engines.build import build_engine, load_engine
@@ -27,6 +26,7 @@ from rtast.engines.tensorrt_backend import (
     timing_cache_path,
 )
 from rtast.engines.tensorrt_prepare import FP16_BLOCK_LIST, _WindowReader, calibration_batches, graph_precision
+from rtast.modelfile import load_model_file, save_model_file
 
 pytest.importorskip("onnxruntime")
 

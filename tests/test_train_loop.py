@@ -15,7 +15,7 @@ import soundfile as sf
 import torch
 from conftest import require
 
-from rtast.checkpoints import load_model_file
+from rtast.modelfile import load_model_file
 from rtast.train.__main__ import main as train_main
 from rtast.train.layouts import folder_dataset
 from rtast.train.loop import train

@@ -10,7 +10,7 @@ import pytest
 import soundfile as sf
 import torch
 
-from rtast.checkpoints import load_model_file
+from rtast.modelfile import load_model_file
 from rtast.train.__main__ import main as train_main
 from rtast.train.features import mask_widths
 from rtast.train.layouts import folder_dataset, synthetic_background
@@ -123,7 +123,7 @@ def test_init_adopts_architecture_and_reports_mismatch(small_folder, tmp_path, c
 
 
 def test_init_default_model_adopts_it_and_makes_a_new_head(small_folder, tmp_path, capsys):
-    from rtast.checkpoints import default_model_path
+    from rtast.modelfile import default_model_path
 
     if default_model_path() is None:
         pytest.skip("no default model bundled")

@@ -380,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     from rtast.audiofile import AudioFileError
-    from rtast.checkpoints import ModelFileError
+    from rtast.modelfile import ModelFileError
 
     try:
         return args.func(args)

@@ -23,7 +23,7 @@ from urllib.parse import unquote
 import numpy as np
 import soundfile as sf
 
-from rtast.checkpoints import file_sha256
+from rtast.modelfile import file_sha256
 
 
 class PackageError(RuntimeError):

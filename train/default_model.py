@@ -22,7 +22,7 @@ from pathlib import Path
 
 import torch
 
-from rtast.checkpoints import DEFAULT_MODEL_NAME, load_model_file, save_model_file
+from rtast.modelfile import DEFAULT_MODEL_NAME, load_model_file, save_model_file
 from rtast.train.recipes import RECIPES, TrainConfig
 
 DEFAULT_RECIPE = RECIPES["default"]
@@ -36,8 +36,8 @@ def stream_run(model_path: Path, scenes: list[Path], hop: float, threshold: floa
     window that reported it), for detection delays.
     """
     import rtast
-    from rtast.audio import FileSource
     from rtast.events import EventConfig
+    from rtast.sources import FileSource
     from rtast.stream import ListenConfig
     from rtast.train.sed_metrics import EventRef
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from rtast.checkpoints import ModelFile, load_model_file
+from rtast.modelfile import ModelFile, load_model_file
 from rtast.train.data import DatasetSpec
 from rtast.train.distributed import Dist
 from rtast.train.metrics import Evaluation, evaluate

@@ -16,9 +16,9 @@ import torch
 from tqdm import tqdm
 
 from rtast.audiofile import load_audio
-from rtast.checkpoints import ModelFile
 from rtast.fbank import SAMPLE_RATE, model_input
 from rtast.model import AST
+from rtast.modelfile import ModelFile
 from rtast.train.augment import room_and_microphone
 from rtast.train.data import DatasetSpec
 from rtast.train.metrics import average_precision

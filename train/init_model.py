@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from rtast.checkpoints import ModelFile, ModelFileError, default_model_path, load_model_file
 from rtast.importers import deit_init_state_dict, read_state_dict
 from rtast.model import AST, ASTConfig, preset
+from rtast.modelfile import ModelFile, ModelFileError, default_model_path, load_model_file
 from rtast.posembed import resample_pos_embed
 from rtast.train.recipes import TrainConfig
 

@@ -17,10 +17,10 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from rtast.checkpoints import ModelFile, ModelFileError, read_torch_file, save_model_file
 from rtast.devices import check_device
 from rtast.fbank import FrontendConfig
 from rtast.model import AST
+from rtast.modelfile import ModelFile, ModelFileError, read_torch_file, save_model_file
 from rtast.train.data import DatasetSpec, WaveformDataset
 from rtast.train.distributed import Dist, ShardedSampler, balanced_weights, init_distributed
 from rtast.train.features import BatchMaker, compute_stats

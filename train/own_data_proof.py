@@ -101,7 +101,7 @@ def floor(out: Path) -> dict:
 
 def top1(model_path: Path, test: Path) -> dict:
     """Top-1 over the classes (as the floor picks: no "none"), overall and averaged per class."""
-    from rtast.checkpoints import load_model_file
+    from rtast.modelfile import load_model_file
     from rtast.train.distributed import Dist
     from rtast.train.layouts import folder_dataset
     from rtast.train.predict import eval_loader, predict

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rtast.checkpoints import ModelFile
+from rtast.modelfile import ModelFile
 from rtast.train.data import DatasetSpec
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from rtast.audio import DeviceError, FileSource, InputDevice, MicrophoneSource, Source, list_input_devices
+from rtast.sources import DeviceError, FileSource, InputDevice, MicrophoneSource, Source, list_input_devices
 
 
 @dataclass(frozen=True)

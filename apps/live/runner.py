@@ -12,7 +12,6 @@ import threading
 import traceback
 from dataclasses import dataclass, field, replace
 
-from rtast.audio import DeviceError, Source
 from rtast.audiofile import AudioFileError
 from rtast.detector import Detector
 from rtast.events import EventConfig
@@ -20,6 +19,7 @@ from rtast.live.inputs import InputChoice
 from rtast.live.state import LiveState
 from rtast.reference import Played
 from rtast.sinks import Sink
+from rtast.sources import DeviceError, Source
 from rtast.stream import ListenConfig, Listener, StreamStats
 
 EXPECTED_ERRORS = (DeviceError, AudioFileError, OSError)

@@ -17,15 +17,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    from rtast.audio import DeviceError
     from rtast.audiofile import AudioFileError
-    from rtast.checkpoints import ModelFileError
     from rtast.configs import ConfigError
     from rtast.devices import DeviceSpecError
     from rtast.engine import BackendUnavailable
     from rtast.engines.metadata import EngineError
     from rtast.evaluate import EvaluationError
     from rtast.importers import CheckpointImportError
+    from rtast.modelfile import ModelFileError
+    from rtast.sources import DeviceError
 
     try:
         return args.func(args)

@@ -95,10 +95,10 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from rtast.checkpoints import save_model_file
     from rtast.hub import fetch_hub_snapshot, is_hub_id
     from rtast.importers import import_checkpoint
     from rtast.labels import read_labels
+    from rtast.modelfile import save_model_file
 
     check_writable_file(args.output, "-o/--output")
     labels = read_labels(args.labels) if args.labels else None
@@ -132,7 +132,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
-    from rtast.audio import list_input_devices
+    from rtast.sources import list_input_devices
 
     devices = list_input_devices()
     if not devices:
@@ -172,8 +172,8 @@ def _calibration_windows(model: str, files: list[str]):
     """Normalised model windows of real audio files, for INT8 calibration."""
     import torch
 
-    from rtast.checkpoints import load_model_file
     from rtast.fbank import window_input
+    from rtast.modelfile import load_model_file
     from rtast.windows import windows_of_file
 
     frontend = load_model_file(model).frontend

@@ -12,9 +12,9 @@ from rtast.paths import check_writable_file
 
 
 def cmd_listen(args: argparse.Namespace) -> int:
-    from rtast.audio import DeviceError
     from rtast.listen import StreamRun
     from rtast.sinks import EventLog
+    from rtast.sources import DeviceError
 
     _check_listen_flags(args)
     paths = args.input or [None]
@@ -95,7 +95,7 @@ def _reference(args: argparse.Namespace, path: str | None):
 
 
 def _open_source(args: argparse.Namespace, path: str | None):
-    from rtast.audio import DeviceError, FileSource, MicrophoneSource
+    from rtast.sources import DeviceError, FileSource, MicrophoneSource
 
     if path is not None:
         return FileSource(path, realtime=args.realtime)

@@ -16,8 +16,8 @@ def _model_path(model: str | None) -> str | None:
 
 
 def _load_model_file(model: str | None):
-    from rtast.checkpoints import load_model_file
     from rtast.detector import model_path_for
+    from rtast.modelfile import load_model_file
 
     return load_model_file(model_path_for(model))
 

@@ -1,4 +1,4 @@
-"""rtast.checkpoints: the self-describing model file, loaded safely."""
+"""rtast.modelfile: the self-describing model file, loaded safely."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 import torch
 from conftest import random_model_file
 
-from rtast.checkpoints import ModelFile, ModelFileError, file_sha256, load_model_file, save_model_file
 from rtast.fbank import FrontendConfig
+from rtast.modelfile import ModelFile, ModelFileError, file_sha256, load_model_file, save_model_file
 
 
 def test_round_trip_keeps_everything(tmp_path):

@@ -1,4 +1,4 @@
-"""rtast.audio: the lock-free ring buffer, file sources, and device errors."""
+"""rtast.sources and rtast.ring: the lock-free ring buffer, file sources, and device errors."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from conftest import write_wav
 
-from rtast.audio import DeviceError, FileSource, RingBuffer, list_input_devices, resolve_device
 from rtast.audiofile import AudioFileError
+from rtast.ring import RingBuffer
+from rtast.sources import DeviceError, FileSource, list_input_devices, resolve_device
 
 
 def test_ring_wraps_and_preserves_order():
