@@ -141,9 +141,9 @@ class OnsetClock:
 def live_delays(engine_path: Path, args, scene: Path, played: list) -> str:
     """Replay ``scene`` at real-time speed through the listener on one engine; one summary line per played event."""
     from rtast.detector import Detector
+    from rtast.listener import ListenConfig
     from rtast.reference import COLLAR
     from rtast.sources import FileSource
-    from rtast.stream import ListenConfig
 
     engine, meta = load_engine(engine_path, args.device)
     detector = Detector(engine, meta.frontend_config, meta.labels, meta.multilabel, engine.name)

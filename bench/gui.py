@@ -34,6 +34,7 @@ from rtast.detector import Detector  # noqa: E402
 from rtast.engine import TorchEngine  # noqa: E402
 from rtast.fbank import FrontendConfig  # noqa: E402
 from rtast.labels import audioset_labels  # noqa: E402
+from rtast.listener import ListenConfig, StreamStats  # noqa: E402
 from rtast.live.app import open_window  # noqa: E402
 from rtast.live.inputs import InputChoice  # noqa: E402
 from rtast.live.qt import QtCore, QtWidgets  # noqa: E402
@@ -41,7 +42,6 @@ from rtast.live.runner import LiveSetup  # noqa: E402
 from rtast.live.window import LiveWindow  # noqa: E402
 from rtast.model import AST, preset  # noqa: E402
 from rtast.sources import FileSource  # noqa: E402
-from rtast.stream import ListenConfig, StreamStats  # noqa: E402
 
 
 class TimedWindow(LiveWindow):

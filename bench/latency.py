@@ -24,9 +24,9 @@ from rtast.detector import Detector  # noqa: E402
 from rtast.engine import TorchEngine  # noqa: E402
 from rtast.fbank import FrontendConfig  # noqa: E402
 from rtast.labels import audioset_labels  # noqa: E402
+from rtast.listener import ListenConfig  # noqa: E402
 from rtast.model import AST, preset  # noqa: E402
 from rtast.sources import FileSource  # noqa: E402
-from rtast.stream import ListenConfig  # noqa: E402
 
 
 def main() -> None:

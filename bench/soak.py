@@ -28,10 +28,10 @@ from rtast.engine import TorchEngine  # noqa: E402
 from rtast.events import EventConfig  # noqa: E402
 from rtast.fbank import FrontendConfig  # noqa: E402
 from rtast.labels import audioset_labels  # noqa: E402
+from rtast.listener import ListenConfig  # noqa: E402
 from rtast.model import AST, ASTConfig  # noqa: E402
 from rtast.sinks import EventLog  # noqa: E402
 from rtast.sources import FileSource  # noqa: E402
-from rtast.stream import ListenConfig  # noqa: E402
 
 
 def rss_mb() -> float:

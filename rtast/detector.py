@@ -37,7 +37,7 @@ class Detector:
 
     def listener(self, source, sinks=(), config=None):
         """A Listener streaming ``source`` through this detector (``config``: a ListenConfig)."""
-        from rtast.stream import Listener
+        from rtast.listener import Listener
 
         return Listener(source, self.engine, self.frontend, self.labels, list(sinks), config)
 

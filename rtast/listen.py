@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from rtast.detector import Detector
-from rtast.stream import ListenConfig, Listener, StreamStats, run_all_until_interrupted
+from rtast.listener import ListenConfig, Listener, StreamStats, run_all_until_interrupted
 
 Batcher = Callable[[Any, int], Any]  # (engine, max batch) -> an engine that batches calls from several threads
 

@@ -23,9 +23,9 @@ from rtast.configs import ConfigError
 from rtast.engine import Engine
 from rtast.events import Event, EventConfig
 from rtast.fbank import SAMPLE_RATE, FrontendConfig, window_input
+from rtast.listener import ListenConfig, Listener
 from rtast.sinks import EventCollector
 from rtast.sources import FileSource
-from rtast.stream import ListenConfig, Listener
 from rtast.windows import FrameWindow, windows_of_file
 
 T = TypeVar("T")

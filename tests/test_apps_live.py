@@ -38,6 +38,7 @@ from rtast.audiofile import load_audio  # noqa: E402
 from rtast.detector import from_model_file  # noqa: E402
 from rtast.events import Event, EventConfig  # noqa: E402
 from rtast.fbank import IncrementalFbank, normalize  # noqa: E402
+from rtast.listener import ListenConfig  # noqa: E402
 from rtast.live.availability import gui_unavailable_reason  # noqa: E402
 from rtast.live.frames import FrameHistory, colour_levels  # noqa: E402
 from rtast.live.inputs import InputChoice  # noqa: E402
@@ -47,7 +48,6 @@ from rtast.live.state import LiveState, LiveStats  # noqa: E402
 from rtast.live.status import format_status  # noqa: E402
 from rtast.modelfile import load_model_file  # noqa: E402
 from rtast.sources import FileSource  # noqa: E402
-from rtast.stream import ListenConfig  # noqa: E402
 
 SILENCE_BEFORE = 1.5  # seconds
 SILENCE_AFTER = 2.0

@@ -13,10 +13,10 @@ from conftest import random_model_file
 import rtast
 from rtast.engines.build import build_engine
 from rtast.engines.metadata import EngineError
+from rtast.listener import ListenConfig
 from rtast.modelfile import default_model_path, save_model_file
 from rtast.sinks import EventCollector
 from rtast.sources import FileSource
-from rtast.stream import ListenConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -158,7 +158,7 @@ sys.path.insert(0, {tests!r})
 from conftest import random_model_file
 from rtast.engines import TorchEngine
 from rtast.sources import MicrophoneSource
-from rtast.stream import ListenConfig, Listener
+from rtast.listener import ListenConfig, Listener
 
 class SlowEngine:
     name = "slow"

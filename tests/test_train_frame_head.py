@@ -11,9 +11,9 @@ import torch
 from conftest import random_model_file, write_wav
 
 from rtast.events import EventConfig
+from rtast.listener import ListenConfig, Listener
 from rtast.modelfile import load_model_file, save_model_file
 from rtast.sources import FileSource
-from rtast.stream import ListenConfig, Listener
 from rtast.train.frame_head import FrameHeadConfig, fit_frame_head, step_targets, step_times
 from rtast.train.scenes import scene_dataset
 

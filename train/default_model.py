@@ -37,8 +37,8 @@ def stream_run(model_path: Path, scenes: list[Path], hop: float, threshold: floa
     """
     import rtast
     from rtast.events import EventConfig
+    from rtast.listener import ListenConfig
     from rtast.sources import FileSource
-    from rtast.stream import ListenConfig
     from rtast.train.sed_metrics import EventRef
 
     class Collect:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rtast.listener import STOP_SIGNALS, StreamStats, stop_signals
 from rtast.live.inputs import InputChoice, input_choices
 from rtast.live.qt import QtCore, QtWidgets
 from rtast.live.runner import LiveRunner, LiveSetup
 from rtast.live.state import LiveState
 from rtast.live.window import HISTORY_SECONDS, LiveWindow
 from rtast.sources import Source
-from rtast.stream import STOP_SIGNALS, StreamStats, stop_signals
 
 _APP: list[QtWidgets.QApplication] = []  # the QApplication this module made, kept alive
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field, replace
 from rtast.audiofile import AudioFileError
 from rtast.detector import Detector
 from rtast.events import EventConfig
+from rtast.listener import ListenConfig, Listener, StreamStats
 from rtast.live.inputs import InputChoice
 from rtast.live.state import LiveState
 from rtast.reference import Played
 from rtast.sinks import Sink
 from rtast.sources import DeviceError, Source
-from rtast.stream import ListenConfig, Listener, StreamStats
 
 EXPECTED_ERRORS = (DeviceError, AudioFileError, OSError)
 

@@ -19,9 +19,9 @@ import numpy as np
 
 from rtast.events import Event
 from rtast.fbank import FrontendConfig
+from rtast.listener import Listener
 from rtast.live.frames import FrameHistory, colour_levels, window_frames
 from rtast.sinks import WindowResult
-from rtast.stream import Listener
 
 MAX_EVENTS = 100_000  # onset and offset records kept (and saved); older ones are dropped
 SNAPSHOT_EVENTS = 1000  # newest records in a snapshot: the display takes only the new ones each frame

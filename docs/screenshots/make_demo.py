@@ -15,11 +15,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from rtast.demo import write_scene  # noqa: E402
 from rtast.detector import from_model_file  # noqa: E402
+from rtast.listener import ListenConfig  # noqa: E402
 from rtast.live.app import application, open_window  # noqa: E402
 from rtast.live.inputs import InputChoice  # noqa: E402
 from rtast.live.runner import LiveSetup  # noqa: E402
 from rtast.modelfile import default_model_path, load_model_file  # noqa: E402
-from rtast.stream import ListenConfig  # noqa: E402
 
 
 def main(out: str) -> None:

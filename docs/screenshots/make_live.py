@@ -25,12 +25,12 @@ from speech_detector import speak, train_speech_detector  # noqa: E402
 
 from rtast.audiofile import load_audio  # noqa: E402
 from rtast.detector import from_model_file  # noqa: E402
+from rtast.listener import ListenConfig  # noqa: E402
 from rtast.live.app import open_window  # noqa: E402
 from rtast.live.inputs import InputChoice  # noqa: E402
 from rtast.live.qt import QtCore, QtWidgets  # noqa: E402
 from rtast.live.runner import LiveSetup  # noqa: E402
 from rtast.modelfile import load_model_file, save_model_file  # noqa: E402
-from rtast.stream import ListenConfig  # noqa: E402
 
 
 def make_clip(work: Path) -> tuple[Path, float]:

@@ -65,6 +65,6 @@ def _event_config(args: argparse.Namespace):
 
 def _listen_config(args: argparse.Namespace):
     """ListenConfig (with its EventConfig) from listen's flags."""
-    from rtast.stream import ListenConfig
+    from rtast.listener import ListenConfig
 
     return ListenConfig(hop_seconds=args.hop, max_seconds=args.duration, events=_event_config(args))

@@ -1,4 +1,4 @@
-"""rtast.stream: the live path on file sources: accounting, skipping, overflow, stopping."""
+"""rtast.listener: the live path on file sources: accounting, skipping, overflow, stopping."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from conftest import random_model_file, write_wav
 
 from rtast.engines import TorchEngine
 from rtast.events import EventConfig
+from rtast.listener import ListenConfig, Listener, run_until_interrupted
 from rtast.sinks import EventLog
 from rtast.sources import CaptureStats, DeviceError, FileSource
-from rtast.stream import ListenConfig, Listener, run_until_interrupted
 from rtast.tagging import TagConfig, Tagger
 
 
