@@ -102,11 +102,11 @@ class StreamStats:
             "real_time_factor": round(self.real_time_factor, 4),
         }
 
-    def describe(self, prefix: str = "") -> str:
-        """The one-line end-of-run summary that ``rtast listen`` prints."""
+    def describe(self) -> str:
+        """The run in one line, without a program name: "end of input. 12.0 s of audio in ..."."""
         s = self.summary()
         return (
-            f"{prefix}rtast listen: {s['stopped_by']}. "
+            f"{s['stopped_by']}. "
             f"{s['audio_seconds']:.1f} s of audio in {s['wall_seconds']:.1f} s; "
             f"{s['windows']} windows, {s['skipped_windows']} skipped, {s['events']} events; "
             f"{s['overflows']} overflows, {s['dropped_frames']} dropped frames; "

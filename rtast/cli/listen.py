@@ -34,7 +34,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
         stats, error = _run_window(args, detector, config, sources[0], sinks[0], played)
         all_stats, batch_sizes = [stats], []
         if error is not None:  # the window showed it; the exit status says it too
-            print("\n" + stats.describe(), file=sys.stderr)
+            _print_summary(stats)
             print(f"rtast listen: error: {error}", file=sys.stderr)
             return 1
     else:
@@ -43,7 +43,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
             all_stats, batch_sizes = run.run(), run.batch_sizes
         except DeviceError as e:
             for prefix, stats in zip(prefixes, run.stats, strict=True):
-                print("\n" + stats.describe(prefix), file=sys.stderr)
+                _print_summary(stats, prefix)
             print(f"rtast listen: error: {e}", file=sys.stderr)
             return 1
         finally:
@@ -51,7 +51,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
                 for sink in stream_sinks:
                     sink.close()
     for prefix, stats in zip(prefixes, all_stats, strict=True):
-        print("\n" + stats.describe(prefix), file=sys.stderr)
+        _print_summary(stats, prefix)
     if batch_sizes:
         print(
             f"rtast listen: {sum(batch_sizes)} windows in {len(batch_sizes)} engine calls (mean batch "
@@ -71,6 +71,11 @@ def cmd_listen(args: argparse.Namespace) -> int:
     if stopped:
         return 128 + stopped
     return 1 if any(log.pending for log in event_logs) else 0
+
+
+def _print_summary(stats, prefix: str = "") -> None:
+    """The end-of-run line: "#2 rtast listen: end of input. ..." (the prefix names the stream of several)."""
+    print(f"\n{prefix}rtast listen: {stats.describe()}", file=sys.stderr)
 
 
 def _check_listen_flags(args: argparse.Namespace) -> None:
