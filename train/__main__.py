@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from rtast.cli.run import run_command
 from rtast.paths import check_writable_dir, check_writable_file
 
 DATA_HELP = """data layouts:
@@ -374,22 +375,16 @@ def one_line(error: BaseException) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 2
+    return run_command(
+        build_parser(), argv, "python -m train", expected_errors, "interrupted; resume with --resume", one_line
+    )
+
+
+def expected_errors() -> tuple[type[Exception], ...]:
     from rtast.audiofile import AudioFileError
     from rtast.modelfile import ModelFileError
 
-    try:
-        return args.func(args)
-    except (ValueError, AudioFileError, ModelFileError, FileNotFoundError) as e:
-        print(f"python -m train {args.command}: error: {one_line(e)}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"python -m train {args.command}: interrupted; resume with --resume", file=sys.stderr)
-        return 130
+    return (ValueError, AudioFileError, ModelFileError, FileNotFoundError)
 
 
 if __name__ == "__main__":

@@ -6,17 +6,18 @@ import sys
 
 from rtast.cli.args import UserError
 from rtast.cli.parser import build_parser
+from rtast.cli.run import run_command
 from rtast.paths import OutputPathError
 
 __all__ = ["UserError", "build_parser", "entry", "main"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 2
+    return run_command(build_parser(), argv, "rtast", expected_errors, quiet=(BrokenPipeError,))
+
+
+def expected_errors() -> tuple[type[Exception], ...]:
+    """The errors a user can fix, each printed as one line with status 2."""
     from rtast.audiofile import AudioFileError
     from rtast.configs import ConfigError
     from rtast.devices import DeviceSpecError
@@ -27,9 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     from rtast.modelfile import ModelFileError
     from rtast.sources import DeviceError
 
-    try:
-        return args.func(args)
-    except (
+    return (
         UserError,
         ConfigError,
         BackendUnavailable,
@@ -41,14 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         OutputPathError,
         DeviceSpecError,
         EvaluationError,
-    ) as e:
-        print(f"rtast {args.command}: error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"rtast {args.command}: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return 0
+    )
 
 
 def entry() -> None:
