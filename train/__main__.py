@@ -40,6 +40,13 @@ def add_data_args(p: argparse.ArgumentParser, layout_required: bool = True) -> N
     )
 
 
+def add_data_command(sub, name: str, help: str, description: str) -> argparse.ArgumentParser:
+    """A sub-command that reads a data layout: the layouts listed under its help."""
+    return sub.add_parser(
+        name, help=help, description=description, epilog=DATA_HELP, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+
+
 def cmd_fit(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
@@ -230,11 +237,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    fit = sub.add_parser(
+    fit = add_data_command(
+        sub,
         "fit",
         help="train a model (a paper recipe, with overrides)",
-        epilog=DATA_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Train an AST with one of the paper's recipes. Writes OUT/best.pt, final.pt "
         "(and averaged.pt) as rtast model files, metrics.jsonl, config.json and a resumable "
         "last_checkpoint.pt. Under torchrun it trains data-parallel (DDP).",
@@ -308,11 +314,10 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--no-progress", action="store_true", help="no progress bars")
     fit.set_defaults(func=cmd_fit)
 
-    ev = sub.add_parser(
+    ev = add_data_command(
+        sub,
         "evaluate",
         help="evaluate model files (several: an ensemble)",
-        epilog=DATA_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Score the evaluation split with one model or the average of several "
         "(checkpoint ensemble) and print mAP, mean AUC, d-prime, accuracy and a per-class table.",
     )
@@ -324,11 +329,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", help="also write the metrics to this JSON file")
     ev.set_defaults(func=cmd_evaluate)
 
-    st = sub.add_parser(
+    st = add_data_command(
+        sub,
         "stats",
         help="log-mel mean and std of a training set (normalisation stats)",
-        epilog=DATA_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Compute the mean and standard deviation of the fbank frames of the "
         "training split, for --mean/--std of a new dataset.",
     )
