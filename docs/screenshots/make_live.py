@@ -1,17 +1,19 @@
-"""Make docs/screenshots/live.png: the live window while the test Speech detector hears espeak-ng speech.
+"""Make docs/screenshots/live.png: the live window while a detector hears espeak-ng speech.
 
 Two utterances are replayed at real time; the picture is taken during the second one, so the
 timeline shows a finished event and a growing one, with the hover details of the first.
 
     xvfb-run -a -s "-screen 0 1280x800x24" python docs/screenshots/make_live.py [--model speech.pt]
 
-Without --model the detector is trained first (tests/speech_detector.py, about 30 s).
+Without --model the detector is rtast's shipped default model. The picture in the README was taken with
+the one-class Speech detector of the tests (tests/speech_detector.py trains it, about 30 s; pass its file).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -20,9 +22,7 @@ import numpy as np
 import soundfile as sf
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-from speech_detector import speak, train_speech_detector  # noqa: E402
-
+sys.path.insert(0, str(ROOT))
 from rtast.audiofile import load_audio  # noqa: E402
 from rtast.detector import from_model_file  # noqa: E402
 from rtast.listener import ListenConfig  # noqa: E402
@@ -30,7 +30,12 @@ from rtast.live.app import open_window  # noqa: E402
 from rtast.live.inputs import InputChoice  # noqa: E402
 from rtast.live.qt import QtCore, QtWidgets  # noqa: E402
 from rtast.live.runner import LiveSetup  # noqa: E402
-from rtast.modelfile import load_model_file, save_model_file  # noqa: E402
+from rtast.modelfile import default_model_path, load_model_file  # noqa: E402
+
+
+def speak(voice: str, text: str, path: Path) -> Path:
+    subprocess.run(["espeak-ng", "-v", voice, "-w", str(path), text], check=True, capture_output=True)
+    return path
 
 
 def make_clip(work: Path) -> tuple[Path, float]:
@@ -44,18 +49,16 @@ def make_clip(work: Path) -> tuple[Path, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", help="the Speech detector model file (default: train one)")
+    parser.add_argument("--model", help="a model file with a Speech class (default: rtast's default model)")
     parser.add_argument("--out", default=str(Path(__file__).with_name("live.png")))
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp())
-    model_path = str(Path(args.model).resolve()) if args.model else str(work / "speech.pt")
-    if args.model is None:
-        save_model_file(model_path, train_speech_detector(work))
+    model_path = Path(args.model).resolve() if args.model else default_model_path()
     model = load_model_file(model_path)
     out = Path(args.out).resolve()
     os.chdir(work)  # the status line shows the file as given
     clip, at = make_clip(work)
-    setup = LiveSetup(from_model_file(model, "speech.pt"), ListenConfig(hop_seconds=0.25))
+    setup = LiveSetup(from_model_file(model, model_path.name), ListenConfig(hop_seconds=0.25))
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["rtast"])
     window = open_window(setup, InputChoice.file(clip, realtime=True))
 

@@ -17,7 +17,7 @@ from rtast.train import corpus
 
 TRAIN_SCENES, EVAL_SCENES, SEED = 6, 4, 7
 SCENE_SAMPLES = 160000  # 10 s at 16 kHz
-AUDIOSET_CSV = Path(__file__).resolve().parents[1] / "rtast" / "data" / "audioset_class_labels_indices.csv"
+AUDIOSET_CSV = Path(__file__).resolve().parents[2] / "rtast" / "data" / "audioset_class_labels_indices.csv"
 
 
 def require_corpus_packages() -> None:

@@ -1,4 +1,5 @@
-"""The private PulseAudio harness really delivers audio to sounddevice, and a killed server is observable."""
+"""The test harness's own characterisation: the private PulseAudio server (tests/pulse.py) really delivers
+audio to sounddevice, and a killed server is observable. It tests no rtast code; the live tests rely on it."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from conftest import require
 from pulse import MONITOR, SINK, PulseServer, pulse_unavailable_reason
 
 UNAVAILABLE = pulse_unavailable_reason()
-pytestmark = pytest.mark.skipif(UNAVAILABLE is not None, reason=UNAVAILABLE or "")
+pytestmark = [pytest.mark.harness, pytest.mark.skipif(UNAVAILABLE is not None, reason=UNAVAILABLE or "")]
 
 RATE = 16000
 
