@@ -69,9 +69,9 @@ class ASTConfig:
 PRESETS: dict[str, ASTConfig] = {
     "tiny224": ASTConfig(embed_dim=192, depth=12, num_heads=3),
     "small224": ASTConfig(embed_dim=384, depth=12, num_heads=6),
-    "base224": ASTConfig(embed_dim=768, depth=12, num_heads=12),
-    "base384": ASTConfig(embed_dim=768, depth=12, num_heads=12),
+    "base224": ASTConfig(embed_dim=768, depth=12, num_heads=12),  # the same encoder as base384: a name users type
 }
+PRESETS["base384"] = PRESETS["base224"]  # one config, two names (--preset, README); base384 is the recipes' default
 
 
 def available_models() -> list[str]:

@@ -196,14 +196,6 @@ def _esc50_spec(root: Path, rows: list[tuple[str, int, int]], labels: list[str],
     return DatasetSpec(clips, labels, multilabel=False, name=f"esc50:folds {','.join(map(str, folds))}")
 
 
-def esc50_dataset(root: Path, folds: Iterable[int]) -> DatasetSpec:
-    """The ESC-50 clips of ``folds`` (1..5), from root/meta/esc50.csv and root/audio/; 50 single-label classes."""
-    root = Path(root)
-    chosen = _check_esc50_folds(folds)
-    rows, labels = _read_esc50(root)
-    return _esc50_spec(root, rows, labels, chosen)
-
-
 def esc50_folds(root: Path, test_fold: int) -> tuple[DatasetSpec, DatasetSpec]:
     """(train, eval) for one cross-validation round: the other four folds and ``test_fold``."""
     root = Path(root)

@@ -48,12 +48,3 @@ class Intervals:
             else:  # its onset record was not seen
                 self.items.append(Interval(e.label, e.onset, e.offset, e.peak))
         return self
-
-
-def fold_events(events: Iterable[Event]) -> list[Interval]:
-    return list(Intervals().add(events).items)
-
-
-def row_labels(intervals: Iterable[Interval]) -> list[str]:
-    """One row per label, in order of first appearance."""
-    return list(dict.fromkeys(i.label for i in intervals))

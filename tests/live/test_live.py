@@ -42,7 +42,7 @@ from rtast.listener import ListenConfig  # noqa: E402
 from rtast.live.availability import gui_unavailable_reason  # noqa: E402
 from rtast.live.frames import FrameHistory, colour_levels  # noqa: E402
 from rtast.live.inputs import InputChoice  # noqa: E402
-from rtast.live.intervals import fold_events, row_labels  # noqa: E402
+from rtast.live.intervals import Intervals  # noqa: E402
 from rtast.live.runner import LiveSetup, with_threshold  # noqa: E402
 from rtast.live.state import LiveState, LiveStats  # noqa: E402
 from rtast.live.status import format_status  # noqa: E402
@@ -343,13 +343,12 @@ def test_events_fold_into_intervals():
         Event("Speech", 1.0, 2.5, 0.9),
         Event("Speech", 4.0, None, 0.8),
     ]
-    intervals = fold_events(events)
+    intervals = Intervals().add(events).items
     assert [(i.label, i.onset, i.offset) for i in intervals] == [
         ("Speech", 1.0, 2.5),
         ("Dog", 1.5, None),
         ("Speech", 4.0, None),
     ]
-    assert row_labels(intervals) == ["Speech", "Dog"]
     assert intervals[1].end(now=3.0) == 3.0 and "ongoing" in intervals[1].describe()
 
 
