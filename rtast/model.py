@@ -18,6 +18,8 @@ import torch.nn.functional as F
 
 from rtast.configs import ConfigError, from_dict
 
+FRAME_INPUTS = ("concat", "mean")
+
 
 @dataclass(frozen=True)
 class ASTConfig:
@@ -38,6 +40,11 @@ class ASTConfig:
     head_norm_eps: float = 1e-5  # LayerNorm eps of the classifier head
     multilabel: bool = True  # scores are sigmoid(logits) if True else softmax(logits)
     frame_head: bool = False  # also score each column of patches (strong labels: event times)
+    frame_input: str = "mean"  # what the frame head reads of a column: "concat" or "mean" (see the module doc)
+
+    def __post_init__(self) -> None:
+        if self.frame_input not in FRAME_INPUTS:
+            raise ConfigError(f"frame_input {self.frame_input!r} not supported; choose one of {FRAME_INPUTS}")
 
     @property
     def grid(self) -> tuple[int, int]:
@@ -55,6 +62,11 @@ class ASTConfig:
     def step_spans(self) -> list[tuple[int, int]]:
         """Input frames [first, end) that each time step (column of the patch grid) sees."""
         return [(k * self.tstride, k * self.tstride + self.patch_size) for k in range(self.grid[1])]
+
+    @property
+    def step_width(self) -> int:
+        """Width of the embedding the frame head reads for each time step."""
+        return (self.grid[0] + 1) * self.embed_dim if self.frame_input == "concat" else self.embed_dim
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -156,8 +168,8 @@ class AST(nn.Module):
         self.head_norm = nn.LayerNorm(D, eps=config.head_norm_eps)
         self.head = nn.Linear(D, config.num_classes)
         if config.frame_head:
-            self.frame_norm = nn.LayerNorm(D, eps=config.head_norm_eps)
-            self.frame_head = nn.Linear(D, config.num_classes)
+            self.frame_norm = nn.LayerNorm(config.step_width, eps=config.head_norm_eps)
+            self.frame_head = nn.Linear(config.step_width, config.num_classes)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -200,9 +212,13 @@ class AST(nn.Module):
         return self.head(self.head_norm(pooled))
 
     def step_features(self, tokens: torch.Tensor) -> torch.Tensor:
-        """Tokens (B, 2 + f*t, D) -> one embedding per time step (B, t, D), averaged over frequency."""
-        f, t = self.config.grid
-        return tokens[:, 2:].reshape(tokens.shape[0], f, t, -1).mean(1)
+        """Tokens (B, 2 + f*t, D) -> one embedding per time step (B, t, step_width) as ``frame_input`` says."""
+        B, f, t = tokens.shape[0], *self.config.grid
+        columns = tokens[:, 2:].reshape(B, f, t, -1)
+        if self.config.frame_input == "mean":
+            return columns.mean(1)
+        pooled = self.pool(tokens)[:, None].expand(-1, t, -1)
+        return torch.cat([columns.permute(0, 2, 1, 3).reshape(B, t, -1), pooled], dim=-1)
 
     def forward_frame_head(self, steps: torch.Tensor) -> torch.Tensor:
         return self.frame_head(self.frame_norm(steps))

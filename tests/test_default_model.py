@@ -49,6 +49,7 @@ def test_shipped_model_loads_by_default_with_its_card():
     assert "Speech" in model_file.labels and len(model_file.labels) == model_file.model_config.num_classes
     assert SHIPPED.stat().st_size <= 25 * 2**20
     assert model_file.model_config.frame_head  # event times come from its time steps
+    assert model_file.model_config.frame_input == "concat"  # each step's frequency tokens side by side
     card = SHIPPED.with_name("default_model_card.md").read_text()
     assert "Held-out scores" in card and "Streaming events" in card
 
@@ -131,10 +132,12 @@ def test_a_synthetic_voice_is_speech_too(tmp_path, voice):
 # Floors under what the shipped model measured here (Xeon Sapphire Rapids, 2026-11-26; the model trained on
 # real recordings, with a frame head, short clips followed by silence): Speech first for 79 % of the held-out
 # letters and 89 % of the 8-kHz prompts, 100 % of continuous speech inside Speech events, event F1 0.15 and
-# onset-only F1 0.30 on these 12 scenes. Room is left for other CPUs' rounding; a model that does not hear
-# scores near 0 on each (and 0.55 / 0.73 with the reference's zero padding).
+# onset-only F1 0.30 on these 12 scenes. With the frame head reading each step's frequency tokens side by side
+# (AMD EPYC Zen 3, AVX2 only, 2026-12-07): letters 0.86, prompts 0.97, event F1 0.34, onset-only F1 0.43.
+# Room is left for other CPUs' rounding; a model that does not hear scores near 0 on each (and 0.55 / 0.73
+# with the reference's zero padding).
 MIN_SPEECH_TOP1 = 0.7
 MIN_SPEECH_TOP1_8KHZ = 0.8
 MIN_SPEECH_COVERAGE = 0.9
-MIN_ONSET_F1 = 0.2
-MIN_F1 = 0.1
+MIN_ONSET_F1 = 0.3
+MIN_F1 = 0.2

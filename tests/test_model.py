@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 import torch
 
+from rtast.configs import ConfigError
 from rtast.model import AST, ASTConfig, available_models, preset
 
 
@@ -91,3 +92,21 @@ def test_frame_head_scores_each_time_step():
     assert frames.shape == (2, 18, 5)
     assert with_head.config.step_spans[17] == (272, 288)
     assert ASTConfig(input_tdim=1024).step_spans[1] == (10, 26)  # overlapping patches: steps overlap
+
+
+def test_concat_frame_input_reads_one_column_and_the_pooled_embedding():
+    config = ASTConfig(
+        embed_dim=16, depth=1, num_heads=2, input_tdim=298, fstride=16, tstride=16, num_classes=3, frame_head=True
+    )
+    model = AST(replace(config, frame_input="concat")).eval()
+    f, t = config.grid
+    assert config.step_width == 16 and model.config.step_width == (f + 1) * 16
+    tokens = torch.randn(2, 2 + f * t, 16)
+    steps = model.step_features(tokens)
+    assert steps.shape == (2, t, (f + 1) * 16)
+    column = tokens[:, 2:].reshape(2, f, t, 16)[:, :, 5]  # every frequency token of step 5, low to high
+    torch.testing.assert_close(steps[:, 5, : f * 16], column.reshape(2, f * 16))
+    torch.testing.assert_close(steps[:, 5, f * 16 :], AST.pool(tokens))
+    assert model.forward_with_frames(torch.randn(1, 298, 128))[1].shape == (1, t, 3)
+    with pytest.raises(ConfigError, match="frame_input"):
+        ASTConfig(frame_input="max")

@@ -306,6 +306,10 @@ def model_card(card: dict, table: str) -> str:
     )
     frame = card.get("frame_head", {})
     frame_map = frame.get("step_mAP", "n/a")
+    frame_input = {
+        "concat": "each time step's column of frequency tokens side by side with the window's pooled embedding",
+        "mean": "each time step's column averaged over frequency",
+    }[frame.get("input", "mean")]
     return f"""# rtast default model
 
 A small Audio Spectrogram Transformer trained by this project, from scratch, on scenes mixed from
@@ -378,9 +382,9 @@ onset to the report of an onset of its class within 1 s of it):
 |---|---|---|---|---|---|
 {timings}
 
-The frame head (a LayerNorm and a linear layer on the frozen encoder's patch tokens averaged per
-time step, fitted on {frame.get("train_steps", 0)} time steps of training scenes) scores the held-out
-time steps at mAP {frame_map}.
+The frame head (a LayerNorm and a linear layer on the frozen encoder's patch tokens: {frame_input},
+fitted on {frame.get("train_steps", 0)} time steps of training scenes) scores the held-out time steps
+at mAP {frame_map}.
 
 | class | F1 | precision | recall | events |
 |---|---|---|---|---|
