@@ -223,7 +223,11 @@ class AST(nn.Module):
     def forward_frame_head(self, steps: torch.Tensor) -> torch.Tensor:
         return self.frame_head(self.frame_norm(steps))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, with_frames: bool = False):
+        """Clip logits (B, classes); with ``with_frames`` also frame logits, as ``forward_with_frames``
+        (a flag rather than a method so that training through DistributedDataParallel sees the frame head)."""
+        if with_frames:
+            return self.forward_with_frames(x)
         return self.forward_head(self.forward_features(x))
 
     def forward_with_frames(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -86,6 +86,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
             "average_last",
             "balanced_sampling",
             "noise",
+            "frame_loss",
         )
     }
     if args.target_length is not None:
@@ -297,6 +298,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     o.add_argument("--loss", choices=["bce", "ce"], help="bce (multi-label) or ce (single-label)")
     o.add_argument("--average-last", type=int, help="average the weights of the last N epochs")
+    o.add_argument(
+        "--frame-loss",
+        type=float,
+        metavar="WEIGHT",
+        help="scenes: also train a frame head on the events' times (strong labels), its loss weighted by WEIGHT "
+        "(default 0: none; the default-model recipe fits one on the frozen encoder afterwards)",
+    )
     o.add_argument("--mean", type=float, help="log-mel mean (default: recipe's, or computed)")
     o.add_argument("--std", type=float, help="log-mel std")
     o.add_argument("--num-workers", type=int, help="data loader worker processes")

@@ -69,10 +69,15 @@ class WaveformDataset(torch.utils.data.Dataset):
     are returned unpadded; padding happens in the fbank domain, as at inference.
     """
 
-    def __init__(self, spec: DatasetSpec, window_samples: int, train: bool, seed: int = 0):
+    def __init__(
+        self, spec: DatasetSpec, window_samples: int, train: bool, seed: int = 0, step_times: np.ndarray | None = None
+    ):
         if int(window_samples) != window_samples or window_samples <= 0:
             raise ValueError(f"window_samples must be a positive integer, got {window_samples!r}")
+        if step_times is not None and not spec.strong:
+            raise ValueError(f"{spec.name}: a frame head's step targets need event times (strong labels)")
         self.spec = spec
+        self.step_times = step_times  # (steps, 2) s from the window start: items get step targets too
         self.window_samples = int(window_samples)
         self.train = train
         self.seed = seed
@@ -96,8 +101,9 @@ class WaveformDataset(torch.utils.data.Dataset):
         rng = np.random.default_rng([self.seed, self.epoch, index])
         return int(rng.integers(0, spare + 1))
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """(waveform float32 (n,), n <= window_samples; target float32 (num_classes,) multi-hot)."""
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, ...]:
+        """(waveform float32 (n,), n <= window_samples; target float32 (num_classes,) multi-hot), and with
+        ``step_times`` the targets of each time step (steps, num_classes)."""
         if not -len(self) <= index < len(self):
             raise IndexError(f"clip index {index} is out of range for {len(self)} clips")
         index %= len(self)
@@ -109,6 +115,9 @@ class WaveformDataset(torch.utils.data.Dataset):
         if self.spec.strong:
             crop = (start / SAMPLE_RATE, (start + len(waveform)) / SAMPLE_RATE)
             target[sorted(events_in(clip.events, *crop))] = 1.0
+            if self.step_times is not None:
+                steps, _ = step_targets(clip.events, *crop, self.step_times, len(self.spec.labels))
+                return waveform, target, torch.from_numpy(steps)
         else:
             target[list(clip.targets)] = 1.0
         return waveform, target
@@ -125,3 +134,20 @@ def events_in(events: tuple[tuple[float, float, int], ...], t0: float, t1: float
         if overlap > 0 and overlap >= min(MIN_EVENT_OVERLAP, 0.5 * (offset - onset)):
             found.add(target)
     return found
+
+
+STEP_OVERLAP = 0.5  # share of a time step an event must cover to label it
+
+
+def step_targets(
+    events: tuple[tuple[float, float, int], ...], t0: float, t1: float, times: np.ndarray, classes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(targets (steps, classes), valid (steps,)) of a crop [t0, t1) of a scene: a class is on in a step its
+    events cover by at least STEP_OVERLAP of the step; steps past the crop's audio are not valid (they hold
+    the silence a short window is padded with, so their all-zero targets are still true)."""
+    starts, ends = t0 + times[:, 0], t0 + times[:, 1]
+    targets = np.zeros((len(times), classes), np.float32)
+    for onset, offset, label in events:
+        cover = np.minimum(ends, offset) - np.maximum(starts, onset)
+        targets[cover >= STEP_OVERLAP * (ends - starts), label] = 1.0
+    return targets, starts < t1

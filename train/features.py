@@ -27,7 +27,11 @@ def mask_widths(config: TrainConfig, frames: int, bins: int) -> tuple[int, int]:
 
 
 class BatchMaker:
-    """Collate (waveform, target) items into model inputs, with the recipe's augmentation when training."""
+    """Collate (waveform, target) items into model inputs, with the recipe's augmentation when training.
+
+    Items with a third element, step targets (steps, classes) for a frame head, give a third batch
+    tensor (B, steps, classes); mixup mixes them with the clip targets' weights.
+    """
 
     def __init__(self, frontend: FrontendConfig, config: TrainConfig, train: bool):
         self.frontend, self.config, self.train = frontend, config, train
@@ -36,9 +40,11 @@ class BatchMaker:
     def reseed(self, seed: int) -> None:
         self.rng = np.random.default_rng(seed)
 
-    def __call__(self, items: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Tensor, torch.Tensor]:
-        waves = [w for w, _ in items]
-        targets = torch.stack([t for _, t in items])
+    def __call__(self, items: list[tuple[torch.Tensor, ...]]) -> tuple[torch.Tensor, ...]:
+        waves = [item[0] for item in items]
+        classes = items[0][1].shape[-1]
+        # clip and step targets side by side, so that mixup weighs both alike
+        targets = torch.stack([torch.cat([t.flatten() for t in item[1:]]) for item in items])
         cfg, fe = self.config, self.frontend
         if self.train:
             waves = room_and_microphone(waves, cfg.room, self.rng)
@@ -52,6 +58,8 @@ class BatchMaker:
         feats = normalize(feats, self.frontend.mean, self.frontend.std)
         if self.train and cfg.noise:
             feats = noise_and_roll(feats, self.rng)
+        if len(items[0]) == 3:
+            return feats, targets[:, :classes], targets[:, classes:].reshape(len(items), -1, classes)
         return feats, targets
 
 

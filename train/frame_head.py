@@ -18,14 +18,12 @@ import torch
 from tqdm import tqdm
 
 from rtast.audiofile import load_audio
-from rtast.fbank import SAMPLE_RATE, model_input
-from rtast.model import AST
+from rtast.fbank import SAMPLE_RATE, FrontendConfig, model_input
+from rtast.model import AST, ASTConfig
 from rtast.modelfile import ModelFile
 from rtast.train.augment import room_and_microphone
-from rtast.train.data import DatasetSpec
+from rtast.train.data import DatasetSpec, step_targets
 from rtast.train.metrics import average_precision
-
-STEP_OVERLAP = 0.5  # share of a time step an event must cover to label it
 
 
 @dataclass(frozen=True)
@@ -41,21 +39,12 @@ class FrameHeadConfig:
 
 def step_times(model_file: ModelFile) -> np.ndarray:
     """(steps, 2) seconds from the window start that each time step of the frame head covers."""
-    shift = model_file.frontend.frame_shift_ms / 1000
-    return np.array(model_file.model_config.step_spans, np.float64) * shift
+    return step_seconds(model_file.model_config, model_file.frontend)
 
 
-def step_targets(
-    events: tuple[tuple[float, float, int], ...], t0: float, t1: float, times: np.ndarray, classes: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """(targets (steps, classes), valid (steps,)) of a crop [t0, t1) of a scene: a class is on in a step its
-    events cover by at least STEP_OVERLAP of the step; steps past the crop's audio are not valid."""
-    starts, ends = t0 + times[:, 0], t0 + times[:, 1]
-    targets = np.zeros((len(times), classes), np.float32)
-    for onset, offset, label in events:
-        cover = np.minimum(ends, offset) - np.maximum(starts, onset)
-        targets[cover >= STEP_OVERLAP * (ends - starts), label] = 1.0
-    return targets, starts < t1
+def step_seconds(model_config: ASTConfig, frontend: FrontendConfig) -> np.ndarray:
+    """(steps, 2) seconds from the window start that each column of the patch grid covers."""
+    return np.array(model_config.step_spans, np.float64) * (frontend.frame_shift_ms / 1000)
 
 
 @torch.no_grad()

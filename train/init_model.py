@@ -83,6 +83,8 @@ def build_model(config: TrainConfig, num_classes: int, multilabel: bool, labels:
         input_tdim=config.target_length,
         num_classes=num_classes,
         multilabel=multilabel,
+        frame_head=config.frame_loss > 0,
+        frame_input="concat",
         **sizes,
     )
     source = init_model_file(config)
@@ -108,9 +110,10 @@ def build_model(config: TrainConfig, num_classes: int, multilabel: bool, labels:
         )
         if config.pos_mode == "reinit":  # ablation: keep the fresh position embedding
             state["pos_embed"] = model.state_dict()["pos_embed"]
+        state.update({k: v for k, v in model.state_dict().items() if k.startswith("frame_")})  # DeiT has none
         model.load_state_dict(state)
     elif source is not None:
-        # a new head; a frame head is not trained here (train/frame_head.py fits one afterwards)
+        # a new head (and frame head), unless the task and the shapes are the same
         state = {k: v for k, v in source.state_dict.items() if not k.startswith(("head.", "frame_"))}
         old_grid, new_grid = source.model_config.grid, model_config.grid
         if config.pos_mode == "reinit":
@@ -120,8 +123,15 @@ def build_model(config: TrainConfig, num_classes: int, multilabel: bool, labels:
         same_task = source.labels == list(labels or []) and source.model_config.multilabel == multilabel
         if same_task:
             state.update({k: v for k, v in source.state_dict.items() if k.startswith("head.")})
+        frames = {k: v for k, v in source.state_dict.items() if k.startswith("frame_")}
+        if (
+            same_task
+            and model_config.frame_head
+            and all(v.shape == model.state_dict()[k].shape for k, v in frames.items())
+        ):
+            state.update(frames)  # the init model's frame head goes on learning
         missing, unexpected = model.load_state_dict(state, strict=False)
-        allowed_missing = {"head.weight", "head.bias", "pos_embed"}
+        allowed_missing = {"head.weight", "head.bias", "pos_embed"} | {k for k in model.state_dict() if "frame_" in k}
         if unexpected or set(missing) - allowed_missing:
             raise ModelFileError(
                 f"--init {config.init[4:]}: its weights do not fit this model "

@@ -24,6 +24,7 @@ from rtast.modelfile import ModelFile, ModelFileError, read_torch_file, save_mod
 from rtast.train.data import DatasetSpec, WaveformDataset
 from rtast.train.distributed import Dist, ShardedSampler, balanced_weights, init_distributed
 from rtast.train.features import BatchMaker, compute_stats
+from rtast.train.frame_head import step_seconds
 from rtast.train.init_model import build_model, init_model_file
 from rtast.train.metrics import Evaluation, evaluate
 from rtast.train.precision import auto_precision, autocast
@@ -150,13 +151,18 @@ def train_epoch(
     model.train()
     losses: list[float] = []
     bar = tqdm(loader, desc=f"epoch {epoch + 1}/{config.epochs}", unit="batch", disable=not bar_on)
-    for feats, targets in bar:
+    for feats, targets, *steps in bar:  # steps: the frame head's targets, when it is trained
         for group in optimizer.param_groups:
             group["lr"] = config.lr * lr_factor(state.step, epoch, config)
         feats, targets = feats.to(dev), targets.to(dev)
         with autocast(config.precision, dev):
-            logits = model(feats)
-        loss = loss_fn(logits, targets, config.loss)
+            out = model(feats, with_frames=bool(steps))
+        if steps:
+            logits, frames = out
+            frame_loss = torch.nn.functional.binary_cross_entropy_with_logits(frames.float(), steps[0].to(dev))
+            loss = loss_fn(logits, targets, config.loss) + config.frame_loss * frame_loss
+        else:
+            loss = loss_fn(out, targets, config.loss)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -249,7 +255,8 @@ def train(
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay, betas=config.betas)
     if config.batch_size % d.world:
         raise ValueError(f"batch size {config.batch_size} must divide evenly over {d.world} processes")
-    dataset = WaveformDataset(train_spec, frontend.window_samples, train=True, seed=config.seed)
+    steps = step_seconds(trained.config, frontend) if config.frame_loss else None
+    dataset = WaveformDataset(train_spec, frontend.window_samples, train=True, seed=config.seed, step_times=steps)
     weights = balanced_weights(train_spec) if config.balanced_sampling else None
     sampler = ShardedSampler(len(dataset), d, config.seed, shuffle=True, weights=weights)
     maker = BatchMaker(frontend, config, train=True)

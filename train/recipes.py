@@ -46,6 +46,7 @@ class TrainConfig:
     noise: bool = False  # uniform noise + time roll (Speech Commands)
     average_last: int = 0  # average the weights of the last N epochs (0: off)
     crops_per_clip: int = 1  # random crops of each clip per epoch (long strongly labelled scenes)
+    frame_loss: float = 0.0  # weight of a frame head's loss on the scenes' event times (strong labels); 0: none
     num_workers: int = 0
     seed: int = 0
 
@@ -63,6 +64,8 @@ class TrainConfig:
             raise ValueError(f"init {self.init!r}: use scratch, deit:PATH, ast:NAME or an rtast model name or file")
         if self.lr <= 0 or self.batch_size < 1 or self.epochs < 1:
             raise ValueError("lr must be positive, batch_size and epochs at least 1")
+        if not 0.0 <= self.frame_loss < float("inf"):
+            raise ValueError(f"frame_loss must be a finite weight of at least 0, got {self.frame_loss}")
 
     def to_dict(self) -> dict:
         d = asdict(self)

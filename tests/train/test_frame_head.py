@@ -14,7 +14,8 @@ from rtast.events import EventConfig
 from rtast.listener import ListenConfig, Listener
 from rtast.modelfile import load_model_file, save_model_file
 from rtast.sources import FileSource
-from rtast.train.frame_head import FrameHeadConfig, fit_frame_head, step_targets, step_times
+from rtast.train.data import step_targets
+from rtast.train.frame_head import FrameHeadConfig, fit_frame_head, step_scores, step_times
 from rtast.train.scenes import scene_dataset
 
 RATE = 16000
@@ -180,3 +181,27 @@ class Finished:
 
     def close(self):
         pass
+
+
+def test_a_frame_head_trained_with_the_encoder(tmp_path):
+    """`fit --frame-loss`: the encoder and a frame head learn together from the events' times, and the
+    model file keeps the head (concatenated step input) for the live path."""
+    from rtast.train.loop import train
+    from rtast.train.recipes import TrainConfig
+
+    train_spec = scene_dataset(*write_scenes(tmp_path / "train", 24, seed=1))
+    eval_spec = scene_dataset(*write_scenes(tmp_path / "eval", 8, seed=2), eval_window=3.0, eval_hop=1.0)
+    config = TrainConfig(
+        preset="tiny224", embed_dim=32, depth=1, num_heads=2, fstride=16, tstride=16, target_length=298,
+        window_seconds=3.0, mean=-8.0, std=4.0, lr=2e-3, batch_size=8, epochs=4, warmup_steps=5,
+        crops_per_clip=2, frame_loss=1.0, seed=0,
+    )  # fmt: skip
+    train(config, train_spec, eval_spec, tmp_path / "run", progress=False)
+    model_file = load_model_file(tmp_path / "run" / "best.pt")
+    assert model_file.model_config.frame_head and model_file.model_config.frame_input == "concat"
+    model = model_file.build_model().eval()
+    report = step_scores(model, model_file, eval_spec, progress=False)
+    print(report)
+    assert report["step_mAP"] >= 0.8  # a tone and a noise burst, told apart step by step
+    with pytest.raises(ValueError, match="event times"):  # clips without event times cannot train one
+        train(replace(config, epochs=1), replace(train_spec, strong=False), None, tmp_path / "weak", progress=False)
