@@ -2,7 +2,8 @@
 
 Layout::
 
-    REPO/NAME/config.pbtxt       dynamic batching, input "features" [frames, bins], output "scores" [classes]
+    REPO/NAME/config.pbtxt       dynamic batching, input "features" [frames, bins], output "scores" [classes],
+                                 parameter "rtast": the metadata as JSON, which `rtast listen --server` reads
     REPO/NAME/labels.txt         one label a line (Triton's classification extension)
     REPO/NAME/rtast.json         the engine metadata: frontend and normalisation the client must apply
     REPO/NAME/1/model.onnx       (or model.plan for TensorRT)
@@ -11,13 +12,16 @@ Layout::
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import shutil
+from dataclasses import asdict
 from pathlib import Path
 
 from rtast.engines.build import build_engine
 from rtast.engines.metadata import EngineError, EngineMetadata, sidecar
 from rtast.paths import OutputPathError
+from rtast.remote import DEFAULT_MODEL_NAME, METADATA_PARAMETER
 
 MODEL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")  # one path component; Triton's names are folders
 PLATFORMS = {"onnx": ("onnxruntime_onnx", "model.onnx"), "tensorrt": ("tensorrt_plan", "model.plan")}
@@ -29,6 +33,8 @@ def config_pbtxt(
     """Triton's model configuration in protobuf text format."""
     frames, bins = meta.frontend["target_length"], meta.frontend["num_mel_bins"]
     preferred = sorted({b for b in (1, 4, 8, max_batch) if b <= max_batch})
+    described = json.dumps({**asdict(meta), "engine": f"{meta.backend}-{meta.precision}", "step_spans": None})
+    quoted = described.replace("\\", "\\\\").replace('"', '\\"')  # a protobuf text string
     return f"""name: "{name}"
 platform: "{platform}"
 max_batch_size: {max_batch}
@@ -57,13 +63,17 @@ instance_group [
     kind: {"KIND_GPU" if gpu else "KIND_CPU"}
   }}
 ]
+parameters {{
+  key: "{METADATA_PARAMETER}"
+  value: {{ string_value: "{quoted}" }}
+}}
 """
 
 
 def export_triton(
     model_path: str | Path,
     repo: str | Path,
-    name: str = "rtast_ast",
+    name: str = DEFAULT_MODEL_NAME,
     backend: str = "onnx",
     precision: str | None = None,
     max_batch: int = 32,

@@ -6,6 +6,7 @@ here, so a model file, a hub id or a compiled engine reaches the stream the same
     detector = rtast.open()                          # the shipped model
     detector = rtast.open("MIT/ast-finetuned-audioset-10-10-0.4593")
     detector = rtast.open(engine="model.onnx")       # built by `rtast build-engine`
+    detector = rtast.open(server="127.0.0.1:8000")   # `rtast serve` (or Triton) scores the windows
     stats = detector.listener(FileSource("clip.wav"), [sink]).run()
 
 Compiled engines are loaded by the ``engines`` package, which depends on rtast: it registers its
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from rtast.configs import ConfigError
 from rtast.engine import BackendUnavailable, Engine, TorchEngine
 from rtast.fbank import FrontendConfig
 from rtast.modelfile import ModelFile, ModelFileError, default_model_path, load_model_file
@@ -74,9 +76,24 @@ def from_model_file(model_file: ModelFile, name: str = "", device: str = "cpu") 
     )
 
 
-def open(model: str | Path | None = None, engine: str | Path | None = None, device: str | None = None) -> Detector:  # noqa: A001
-    """The detector of ``engine`` (a compiled engine file, checked against ``model`` when given), else the
-    eager detector of ``model`` (a path or hub id; default: the shipped model) on ``device`` (default cpu)."""
+def open(  # noqa: A001
+    model: str | Path | None = None,
+    engine: str | Path | None = None,
+    device: str | None = None,
+    server: str | None = None,
+    server_model: str | None = None,
+    timeout: float | None = None,
+) -> Detector:
+    """The detector of ``server`` (HOST:PORT of a Triton server: ``rtast serve``; its model ``server_model``,
+    each request limited to ``timeout`` seconds), else of ``engine`` (a compiled engine file, checked against
+    ``model`` when given), else the eager detector of ``model`` (a path or hub id; default: the shipped model)
+    on ``device`` (default cpu)."""
+    if server is not None:
+        if model is not None or engine is not None or device is not None:
+            raise ConfigError("a server runs its own model: give either a server or a model/engine/device")
+        from rtast.remote import DEFAULT_MODEL_NAME, DEFAULT_TIMEOUT, open_remote
+
+        return open_remote(server, server_model or DEFAULT_MODEL_NAME, timeout or DEFAULT_TIMEOUT)
     if engine is None:
         return from_model_file(load_model_file(model_path_for(model)), f"model {model or 'default'}", device or "cpu")
     loaders = entry_points(group=ENGINE_LOADERS)

@@ -19,6 +19,10 @@ class BackendUnavailable(RuntimeError):
     what to install or use instead)."""
 
 
+class EngineUnreachable(RuntimeError):
+    """An engine that runs elsewhere (an inference server) cannot be reached, or stopped answering."""
+
+
 class Engine(Protocol):
     """Runs the AST on normalised fbank windows."""
 

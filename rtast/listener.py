@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rtast.configs import ConfigError
-from rtast.engine import Engine
+from rtast.engine import Engine, EngineUnreachable
 from rtast.events import EventConfig, EventDetector, Steps
 from rtast.fbank import SAMPLE_RATE, FrontendConfig
 from rtast.resample import StreamResampler
@@ -66,7 +66,7 @@ class StreamStats:
     processing_seconds: float = 0.0  # worker time spent on frontend + engine + events
     wall_seconds: float = 0.0
     latencies: deque = field(default_factory=lambda: deque(maxlen=LATENCY_HISTORY))
-    stopped_by: str = ""  # end of input | duration reached | stop requested | device lost | interrupted ...
+    stopped_by: str = ""  # end of input | duration reached | stop requested | device lost | server lost | ...
     started_at: float = 0.0  # Unix time when capture started: stream time 0
     stop_signal: int = 0  # the signal that stopped the run (0: none); the exit status is 128 + it
 
@@ -175,6 +175,9 @@ class Listener:
                 self._process(samples, arrival, final=False)
         except DeviceError:
             stats.stopped_by = "device lost"
+            raise
+        except EngineUnreachable:
+            stats.stopped_by = "server lost"
             raise
         finally:
             self.source.stop()

@@ -21,8 +21,9 @@ def expected_errors() -> tuple[type[Exception], ...]:
     from rtast.audiofile import AudioFileError
     from rtast.configs import ConfigError
     from rtast.devices import DeviceSpecError
-    from rtast.engine import BackendUnavailable
+    from rtast.engine import BackendUnavailable, EngineUnreachable
     from rtast.engines.metadata import EngineError
+    from rtast.engines.serve import ServeError
     from rtast.evaluate import EvaluationError
     from rtast.importers import CheckpointImportError
     from rtast.modelfile import ModelFileError
@@ -40,6 +41,8 @@ def expected_errors() -> tuple[type[Exception], ...]:
         OutputPathError,
         DeviceSpecError,
         EvaluationError,
+        EngineUnreachable,
+        ServeError,
     )
 
 

@@ -50,6 +50,14 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+def port_number(text: str) -> int:
+    """argparse type: a TCP port from 1 to 65533 (the server also takes the next two)."""
+    value = int(text)
+    if not 0 < value < 65534:
+        raise argparse.ArgumentTypeError(f"must be a port from 1 to 65533, got {text!r}")
+    return value
+
+
 def add_event_flags(parser: argparse.ArgumentParser) -> None:
     """The event log and detector flags, the same for tag and listen."""
     parser.add_argument(

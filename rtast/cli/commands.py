@@ -1,4 +1,5 @@
-"""The offline commands: tag, import-checkpoint, devices, build-engine, export-triton, evaluate, models, info."""
+"""The commands besides listen and demo: tag, import-checkpoint, devices, build-engine, export-triton, serve, evaluate,
+models, info."""
 
 from __future__ import annotations
 
@@ -199,6 +200,30 @@ def cmd_export_triton(args: argparse.Namespace) -> int:
         f"tritonserver --model-repository {folder.parent}"
     )
     return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from rtast.engines.serve import ServeConfig, check_ports_free, log_path, serve
+    from rtast.listener import STOP_SIGNALS
+
+    config = ServeConfig(args.host, args.port, args.name, args.max_batch, args.max_queue_delay_us, args.log)
+    check_ports_free(config)  # before the model loads, which takes a while
+    detector = _open_detector(args)
+    address = f"{config.host}:{config.port}"
+    print(
+        f"rtast serve: {detector.name} as {config.name!r} at http://{address} (gRPC {config.port + 1}, metrics "
+        f"{config.port + 2}), up to {config.max_batch} windows per call; tritonserver log {log_path(config)}",
+        file=sys.stderr,
+        flush=True,
+    )
+
+    def ready() -> None:
+        print(f"rtast serve: ready for `rtast listen --server {address}`; Ctrl-C or SIGTERM stops", file=sys.stderr)
+        sys.stderr.flush()
+
+    stopped = serve(detector, config, ready)
+    print(f"rtast serve: {STOP_SIGNALS.get(stopped, 'stopped')}; the server is down", file=sys.stderr)
+    return 128 + stopped if stopped else 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ from rtast.paths import check_writable_file
 
 
 def cmd_listen(args: argparse.Namespace) -> int:
+    from rtast.engine import EngineUnreachable
     from rtast.listen import StreamRun
     from rtast.sinks import EventLog
     from rtast.sources import DeviceError
@@ -38,10 +39,11 @@ def cmd_listen(args: argparse.Namespace) -> int:
             print(f"rtast listen: error: {error}", file=sys.stderr)
             return 1
     else:
-        run = StreamRun(detector, sources, sinks, config, _batcher() if many else None)
+        # a server batches the streams' windows itself (and keeps their frame scores)
+        run = StreamRun(detector, sources, sinks, config, _batcher() if many and not args.server else None)
         try:
             all_stats, batch_sizes = run.run(), run.batch_sizes
-        except DeviceError as e:
+        except (DeviceError, EngineUnreachable) as e:
             for prefix, stats in zip(prefixes, run.stats, strict=True):
                 _print_summary(stats, prefix)
             print(f"rtast listen: error: {e}", file=sys.stderr)
@@ -85,6 +87,8 @@ def _check_listen_flags(args: argparse.Namespace) -> None:
     if args.stats_json:
         check_writable_file(args.stats_json, "--stats-json")
     _check_tsv_names(args, args.input or [])
+    if args.server_model and not args.server:
+        raise UserError("--server-model names a model on a server: use it with --server HOST:PORT")
     if args.input and len(args.input) > 1 and args.reference:
         raise UserError("--reference describes one stream: use it with one --input (or a microphone)")
 
@@ -143,7 +147,7 @@ def _announce(args, detector, sources: list, config, no_window: str | None, sink
     if len(sources) > 1:
         print(
             f"rtast listen: {len(sources)} streams ({', '.join(args.input)}); {detector.name}; windows batched "
-            "through one engine; Ctrl-C stops",
+            f"{'by the server' if args.server else 'through one engine'}; Ctrl-C stops",
             file=sys.stderr,
         )
         return

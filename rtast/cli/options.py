@@ -23,10 +23,20 @@ def _load_model_file(model: str | None):
 
 
 def _open_detector(args: argparse.Namespace):
-    """The Detector of --engine or --model (or the shipped model): rtast's front door."""
+    """The Detector of --server, --engine or --model (or the shipped model): rtast's front door."""
     from rtast.detector import open as open_detector
 
-    return open_detector(args.model, getattr(args, "engine", None), getattr(args, "device_type", None))
+    server = getattr(args, "server", None)
+    if server is not None and (args.model or getattr(args, "engine", None)):
+        raise UserError("--server runs the server's model: leave out --model and --engine")
+    return open_detector(
+        args.model,
+        getattr(args, "engine", None),
+        getattr(args, "device_type", None),
+        server,
+        getattr(args, "server_model", None),
+        getattr(args, "server_timeout", None),
+    )
 
 
 def _open_event_log(args: argparse.Namespace, source: str = "", header: bool = True):

@@ -10,6 +10,7 @@ from rtast.cli.args import (
     finite_float,
     non_negative_float,
     non_negative_int,
+    port_number,
     positive_float,
     positive_int,
 )
@@ -21,6 +22,7 @@ from rtast.cli.commands import (
     cmd_import,
     cmd_info,
     cmd_models,
+    cmd_serve,
     cmd_tag,
 )
 from rtast.cli.demo import cmd_demo
@@ -155,6 +157,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listen.add_argument("--engine", help="engine file from `rtast build-engine` (instead of the eager model)")
     listen.add_argument(
+        "--server",
+        metavar="HOST:PORT",
+        help="score windows on an inference server (`rtast serve`, or Triton serving `rtast export-triton`'s "
+        "repository; its HTTP port) instead of in this process; labels, frontend and window come from the server",
+    )
+    listen.add_argument(
+        "--server-model",
+        metavar="NAME",
+        help="with --server: the model's name on the server (default: rtast_ast)",
+    )
+    listen.add_argument(
+        "--server-timeout",
+        type=positive_float,
+        default=10.0,
+        metavar="SECONDS",
+        help="with --server: the longest wait for a connection or an answer before the server counts as lost "
+        "(default: 10)",
+    )
+    listen.add_argument(
         "--hop", type=positive_float, default=1.0, metavar="SECONDS", help="seconds between windows (default: 1.0)"
     )
     add_event_flags(listen)
@@ -177,6 +198,48 @@ def build_parser() -> argparse.ArgumentParser:
         "events in the window, and compared with them at the end",
     )
     listen.set_defaults(func=cmd_listen)
+
+    serve = sub.add_parser(
+        "serve",
+        help="serve a model to many `rtast listen --server` clients through NVIDIA Triton (PyTriton)",
+        description="Run the model (or a compiled engine) behind a real Triton Inference Server (PyTriton's "
+        "tritonserver), whose dynamic batcher scores the windows of every client together. Clients keep capture, "
+        "resampling, fbank and events; they read labels, frontend and window length from the server. HTTP on "
+        "--port (health: /v2/health/ready, /v2/models/NAME/ready), gRPC on PORT+1, metrics on PORT+2. Needs "
+        "PyTriton in a venv made with the system's Python: bash scripts/setup-serve.sh. Ctrl-C or SIGTERM stops.",
+    )
+    serve.add_argument(
+        "--model",
+        help="rtast model file or hub id (default: the model shipped with rtast); with --engine, the model "
+        "the engine must have been built from",
+    )
+    serve.add_argument("--engine", help="engine file from `rtast build-engine` (instead of the eager model)")
+    serve.add_argument(
+        "--device", dest="device_type", metavar="DEVICE", help="where the model runs: cpu or cuda[:N] (default: cpu; engines: theirs)"
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1; 0.0.0.0 for other machines)"
+    )
+    serve.add_argument(
+        "--port",
+        type=port_number,
+        default=8000,
+        help="HTTP port clients name (default: 8000; gRPC on PORT+1, metrics on PORT+2)",
+    )
+    serve.add_argument("--name", default="rtast_ast", help="the model's name on the server (default: rtast_ast)")
+    serve.add_argument(
+        "--max-batch", type=positive_int, default=16, help="most windows per engine call, across clients (default: 16)"
+    )
+    serve.add_argument(
+        "--max-queue-delay-us",
+        type=non_negative_int,
+        default=2000,
+        help="how long the server holds a request to fill a batch (default: 2000 us)",
+    )
+    serve.add_argument(
+        "--log", metavar="FILE", help="tritonserver's log (default: rtast-serve-PORT.log in the temp folder)"
+    )
+    serve.set_defaults(func=cmd_serve)
 
     demo = sub.add_parser(
         "demo",

@@ -152,6 +152,16 @@ def test_triton_repository_layout_and_config(model_path, tmp_path):
     assert graph.input[0].name == "features" and dims[1:] == [128, 128] and isinstance(dims[0], str)
     assert graph.output[0].name == "scores"
     assert json.loads((folder / "rtast.json").read_text())["frontend"]["target_length"] == 128
+    # Triton's own protobuf schema reads config.pbtxt; its "rtast" parameter is what `listen --server` reads
+    model_config_pb2 = pytest.importorskip("tritonclient.grpc.model_config_pb2", reason="pip install 'rtast[serve]'")
+    from google.protobuf import text_format
+
+    config = text_format.Parse((folder / "config.pbtxt").read_text(), model_config_pb2.ModelConfig())
+    assert config.max_batch_size == 16 and list(config.input[0].dims) == [128, 128]
+    described = json.loads(config.parameters["rtast"].string_value)
+    assert described["labels"] == (folder / "labels.txt").read_text().splitlines()
+    assert described["frontend"] == json.loads((folder / "rtast.json").read_text())["frontend"]
+    assert described["step_spans"] is None and described["engine"] == "onnx-fp32"
 
 
 def test_batching_engine_serves_many_streams(model_path, speech_windows, reference):
