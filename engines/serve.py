@@ -67,6 +67,7 @@ def check_ports_free(config: ServeConfig) -> None:
     """Raise ServeError naming the first of the server's ports already taken on ``config.host``."""
     for what, port in config.ports.items():
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as tritonserver: TIME_WAIT is no owner
             try:
                 probe.bind((config.host, port))
             except OSError as e:

@@ -3,8 +3,8 @@
 __version__ = "0.1.0"
 
 
-def open(model=None, engine=None, device=None):  # noqa: A001 (the front door: rtast.open)
-    """The Detector of a model file, hub id or compiled engine: see rtast.detector.open."""
+def open(model=None, engine=None, device=None, **server):  # noqa: A001 (the front door: rtast.open)
+    """The Detector of a model file, hub id, compiled engine or inference server: see rtast.detector.open."""
     from rtast.detector import open as open_detector
 
-    return open_detector(model, engine, device)
+    return open_detector(model, engine, device, **server)
