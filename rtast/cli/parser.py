@@ -215,7 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--engine", help="engine file from `rtast build-engine` (instead of the eager model)")
     serve.add_argument(
-        "--device", dest="device_type", metavar="DEVICE", help="where the model runs: cpu or cuda[:N] (default: cpu; engines: theirs)"
+        "--device",
+        dest="device_type",
+        metavar="DEVICE",
+        help="where the model runs: cpu or cuda[:N] (default: cpu; an engine: its own)",
     )
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1; 0.0.0.0 for other machines)"
