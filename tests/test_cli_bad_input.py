@@ -186,6 +186,16 @@ CASES = [
         2,
         "--min-duration",
     ),  # fmt: skip
+    (
+        "listen --server and --model",
+        "rtast",
+        "listen --input {wav} --no-gui --server 127.0.0.1:8000 --model {model}",
+        2,
+        "--server runs the server's model",
+    ),  # fmt: skip
+    ("listen --server no port", "rtast", "listen --input {wav} --no-gui --server localhost", 2, "HOST:PORT"),
+    ("listen --server-model alone", "rtast", "listen --input {wav} --no-gui --server-model m", 2, "--server-model"),
+    ("serve --port 70000", "rtast", "serve --model {model} --port 70000", 2, "--port"),
     ("train --device 99", "train", "fit --out {dir}/run --layout folder --root {folder} --device 99", 2, "--device"),
     (
         "train --device banana",

@@ -14,6 +14,7 @@ import pytest
 import torch
 from conftest import random_model_file, write_wav
 
+from rtast.engine import EngineUnreachable
 from rtast.engines import TorchEngine
 from rtast.events import EventConfig
 from rtast.listener import ListenConfig, Listener, run_until_interrupted
@@ -177,6 +178,34 @@ def test_a_stalled_device_is_reported_and_events_are_closed(tmp_path, model_file
     onsets = {r["label"] for r in records if r["event"] == "onset"}
     offsets = {r["label"] for r in records if r["event"] == "offset"}
     assert onsets == offsets  # every open event was closed in the file
+
+
+class LosingEngine:
+    """Answers ``calls`` times, then is lost: a remote engine whose server went away."""
+
+    def __init__(self, engine, calls: int):
+        self.engine, self.calls, self.name = engine, calls, "losing"
+
+    def run(self, windows: torch.Tensor) -> torch.Tensor:
+        self.calls -= 1
+        if self.calls < 0:
+            raise EngineUnreachable("lost the inference server 127.0.0.1:1 (test)")
+        return self.engine.run(windows)
+
+
+def test_a_lost_server_ends_the_stream_and_closes_its_events(tmp_path, model_file):
+    log_path = tmp_path / "ev.jsonl"
+    log = EventLog(str(log_path))
+    engine = LosingEngine(TorchEngine(model_file.build_model()), calls=2)
+    listener = listener_for(model_file, FileSource(str(noise_file(tmp_path, 12.0))), engine, sinks=[log])
+    with pytest.raises(EngineUnreachable, match="lost the inference server"):
+        run_until_interrupted(listener)
+    log.close()
+    assert listener.stats.stopped_by == "server lost" and listener.stats.windows > 0
+    records = [json.loads(line) for line in log_path.read_text().splitlines()]
+    assert {r["label"] for r in records if r["event"] == "onset"} == {
+        r["label"] for r in records if r["event"] == "offset"
+    }
 
 
 @pytest.mark.parametrize(

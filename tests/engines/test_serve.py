@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import threading
 import time
 import urllib.request
@@ -28,7 +29,7 @@ from conftest import random_model_file
 import rtast
 from rtast.cli import main
 from rtast.engine import EngineUnreachable
-from rtast.engines.serve import ServeConfig, ServeError, check_ports_free
+from rtast.engines.serve import ServeConfig, ServeError, check_ports_free, check_python, system_library
 from rtast.listener import ListenConfig
 from rtast.modelfile import save_model_file
 from rtast.sinks import EventCollector
@@ -127,6 +128,34 @@ def server(model_path, tmp_path_factory):
         yield running
     finally:
         running.stop()
+
+
+def test_a_taken_port_is_refused_before_the_model_loads(tmp_path, capsys):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1] - 1  # the gRPC port (PORT+1) is the taken one
+        code = main(["serve", "--model", str(tmp_path / "no-such-model.pt"), "--port", str(port)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.startswith(f"rtast serve: error: port {port + 1} (gRPC) on 127.0.0.1 is in use"), err
+
+
+def test_a_python_whose_libpython_is_not_the_systems_is_refused(monkeypatch, tmp_path):
+    ours = Path(sysconfig.get_config_var("LIBDIR"), sysconfig.get_config_var("INSTSONAME"))
+    if not ours.exists():
+        pytest.skip(f"this Python has no shared {ours.name}")
+    monkeypatch.setattr("rtast.engines.serve.system_library", lambda soname: ours)
+    check_python()  # the system's own: accepted
+    other = tmp_path / ours.name
+    other.write_bytes(b"")
+    monkeypatch.setattr("rtast.engines.serve.system_library", lambda soname: other)
+    with pytest.raises(ServeError, match=r"stub loads the system's .* not this Python's .*scripts/setup-serve.sh"):
+        check_python()
+
+
+def test_system_library_reads_the_loaders_cache():
+    found = system_library("libc.so.6")
+    assert found is None or found.name == "libc.so.6"
 
 
 def stream_of(detector, path: Path, hop: float = 0.25) -> tuple[np.ndarray, list, object]:
