@@ -18,6 +18,7 @@ import re
 import socket
 import subprocess
 import sysconfig
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -105,6 +106,7 @@ def check_python() -> None:
 
 def _pytriton():
     try:
+        import pytriton.exceptions
         import pytriton.triton
     except ImportError as e:
         raise BackendUnavailable(f"rtast serve needs PyTriton (nvidia-pytriton) in its own venv; {SETUP_HINT}") from e
@@ -131,6 +133,15 @@ def _bind(triton, detector: Detector, config: ServeConfig) -> None:
     from pytriton.model_config import DynamicBatcher, ModelConfig, Tensor
 
     metadata = detector_metadata(detector)
+    answer = np.array([json.dumps(metadata).encode()], dtype=object)
+    # NAME_info first: PyTriton loads models in order, so NAME ready means its description is too
+    triton.bind(
+        model_name=config.name + INFO_SUFFIX,
+        infer_func=lambda requests: [{INFO_OUTPUT: answer} for _ in requests],
+        inputs=[Tensor(name=INFO_INPUT, dtype=np.int32, shape=(1,))],
+        outputs=[Tensor(name=INFO_OUTPUT, dtype=bytes, shape=(1,))],
+        config=ModelConfig(batching=False),
+    )
     frontend, classes = detector.frontend, len(detector.labels)
     outputs = [Tensor(name=OUTPUT_NAME, dtype=np.float32, shape=(classes,))]
     if metadata["step_spans"] is not None:
@@ -146,20 +157,10 @@ def _bind(triton, detector: Detector, config: ServeConfig) -> None:
         ),
         strict=True,
     )
-    answer = np.array([json.dumps(metadata).encode()], dtype=object)
-    triton.bind(
-        model_name=config.name + INFO_SUFFIX,
-        infer_func=lambda requests: [{INFO_OUTPUT: answer} for _ in requests],
-        inputs=[Tensor(name=INFO_INPUT, dtype=np.int32, shape=(1,))],
-        outputs=[Tensor(name=INFO_OUTPUT, dtype=bytes, shape=(1,))],
-        config=ModelConfig(batching=False),
-    )
 
 
 def log_path(config: ServeConfig) -> Path:
     """Where tritonserver's own log goes."""
-    import tempfile
-
     return config.log_file or Path(tempfile.gettempdir()) / f"rtast-serve-{config.port}.log"
 
 
@@ -187,7 +188,10 @@ def serve(detector: Detector, config: ServeConfig, on_ready: Callable[[], None] 
         triton = pytriton.triton.Triton(config=triton_config)
         try:
             _bind(triton, detector, config)
-            triton.run()  # returns once the models are loaded
+            try:
+                triton.run()  # returns once the models are loaded
+            except pytriton.exceptions.PyTritonError as e:
+                raise ServeError(f"tritonserver did not start ({e}); its log: {log_path(config)}") from e
             on_ready()
             while not stop.wait(0.5):
                 if not triton.is_alive():

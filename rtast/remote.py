@@ -14,6 +14,8 @@ from __future__ import annotations
 import http.client
 import json
 import threading
+import time
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -148,6 +150,33 @@ def read_metadata(client, model: str) -> tuple[dict, dict]:
     request.set_data_from_numpy(np.zeros(1, np.int32))
     answer = client.infer(model + INFO_SUFFIX, [request]).as_numpy(INFO_OUTPUT)
     return json.loads(bytes(answer[0])), config
+
+
+def wait_until_ready(
+    server: str,
+    model: str = DEFAULT_MODEL_NAME,
+    timeout: float = 120.0,
+    starting: Callable[[], bool] = lambda: True,
+) -> None:
+    """Return once ``model`` is ready on ``server``; EngineUnreachable after ``timeout`` seconds, or as soon as
+    ``starting()`` says the server is no longer starting (its process died)."""
+    address = server_address(server)
+    client = connect(address, min(timeout, DEFAULT_TIMEOUT))
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                if client.is_model_ready(model):
+                    return
+            except _network_errors():
+                pass  # not listening yet
+            if not starting():
+                raise EngineUnreachable(f"the inference server {address} stopped while starting")
+            if time.monotonic() > deadline:
+                raise EngineUnreachable(f"the inference server {address} has no model {model!r} after {timeout:.0f} s")
+            time.sleep(0.2)  # polling the readiness endpoint
+    finally:
+        client.close()
 
 
 def open_remote(server: str, model: str = DEFAULT_MODEL_NAME, timeout: float = DEFAULT_TIMEOUT):

@@ -32,6 +32,7 @@ from rtast.engine import EngineUnreachable
 from rtast.engines.serve import ServeConfig, ServeError, check_ports_free, check_python, system_library
 from rtast.listener import ListenConfig
 from rtast.modelfile import save_model_file
+from rtast.remote import wait_until_ready
 from rtast.sinks import EventCollector
 from rtast.sources import FileSource
 
@@ -78,21 +79,11 @@ class Server:
                 start_new_session=True,
             )
 
-    def ready(self, model: str = "rtast_ast") -> bool:
-        try:
-            with urllib.request.urlopen(f"http://{self.address}/v2/models/{model}/ready", timeout=2) as answer:
-                return answer.status == 200
-        except OSError:
-            return False
-
     def wait_ready(self) -> None:
-        deadline = time.monotonic() + START_DEADLINE
-        while not (self.ready() and self.ready("rtast_ast_info")):
-            if self.process.poll() is not None:
-                pytest.fail(f"rtast serve exited with {self.process.returncode}: {self.err.read_text()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"rtast serve not ready after {START_DEADLINE:.0f} s: {self.err.read_text()}")
-            time.sleep(0.2)  # polling a readiness endpoint, not waiting for time
+        try:
+            wait_until_ready(self.address, timeout=START_DEADLINE, starting=lambda: self.process.poll() is None)
+        except EngineUnreachable as e:
+            pytest.fail(f"{e}: {self.err.read_text()}")
 
     def metric(self, name: str) -> float:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port + 2}/metrics", timeout=5) as answer:
