@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 
 import numpy as np
@@ -177,6 +179,23 @@ def wait_until_ready(
             time.sleep(0.2)  # polling the readiness endpoint
     finally:
         client.close()
+
+
+def server_counts(server: str, model: str = DEFAULT_MODEL_NAME) -> dict[str, float]:
+    """Triton's counters of ``model`` from its metrics port (the HTTP port + 2, as Triton's 8000/8002 and
+    ``rtast serve``): ``requests`` answered, ``windows`` scored and engine ``calls`` (windows / calls: mean batch)."""
+    host, port = server_address(server).rsplit(":", 1)
+    with urllib.request.urlopen(f"http://{host}:{int(port) + 2}/metrics", timeout=DEFAULT_TIMEOUT) as answer:
+        text = answer.read().decode()
+    counts = {}
+    for key, metric in (
+        ("requests", "nv_inference_request_success"),
+        ("windows", "nv_inference_count"),
+        ("calls", "nv_inference_exec_count"),
+    ):
+        match = re.search(rf'^{metric}{{model="{re.escape(model)}",version="1"}} (\S+)$', text, re.MULTILINE)
+        counts[key] = float(match.group(1)) if match else float("nan")
+    return counts
 
 
 def open_remote(server: str, model: str = DEFAULT_MODEL_NAME, timeout: float = DEFAULT_TIMEOUT):

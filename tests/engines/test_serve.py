@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import selectors
 import signal
 import socket
@@ -18,7 +17,6 @@ import sys
 import sysconfig
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +30,7 @@ from rtast.engine import EngineUnreachable
 from rtast.engines.serve import ServeConfig, ServeError, check_ports_free, check_python, system_library
 from rtast.listener import ListenConfig
 from rtast.modelfile import save_model_file
-from rtast.remote import wait_until_ready
+from rtast.remote import server_counts, wait_until_ready
 from rtast.sinks import EventCollector
 from rtast.sources import FileSource
 
@@ -84,13 +82,6 @@ class Server:
             wait_until_ready(self.address, timeout=START_DEADLINE, starting=lambda: self.process.poll() is None)
         except EngineUnreachable as e:
             pytest.fail(f"{e}: {self.err.read_text()}")
-
-    def metric(self, name: str) -> float:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port + 2}/metrics", timeout=5) as answer:
-            text = answer.read().decode()
-        match = re.search(rf'^{name}{{model="rtast_ast",version="1"}} (\S+)$', text, re.MULTILINE)
-        assert match, f"{name} not in the server's metrics"
-        return float(match.group(1))
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         if self.process.poll() is None:
@@ -171,7 +162,7 @@ def test_eight_concurrent_clients_get_local_scores(server, model_path, speech_wa
         except BaseException as e:  # reported by the main thread
             errors.append(e)
 
-    requests_before = server.metric("nv_inference_request_success")
+    before = server_counts(server.address)
     threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
     for t in threads:
         t.start()
@@ -184,10 +175,9 @@ def test_eight_concurrent_clients_get_local_scores(server, model_path, speech_wa
         assert [(e.label, e.timing) for e in events] == [(e.label, e.timing) for e in local_events]
         assert [e.timing for e in events] == ["frames"] * len(events)  # the frame head's steps came back
         np.testing.assert_allclose([(e.onset, e.offset) for e in events], [(e.onset, e.offset) for e in local_events])
-    requests = server.metric("nv_inference_request_success") - requests_before
-    executions = server.metric("nv_inference_exec_count")
-    assert executions < server.metric("nv_inference_request_success"), "the server never batched two requests"
-    assert requests >= CLIENTS
+    after = server_counts(server.address)
+    assert after["requests"] - before["requests"] >= CLIENTS
+    assert after["calls"] - before["calls"] < after["requests"] - before["requests"], "no two requests were batched"
 
 
 def test_listen_server_writes_the_events_of_local_inference(server, model_path, speech_wav, tmp_path, capsys):
