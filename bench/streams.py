@@ -65,15 +65,16 @@ def trial(detector, scene: Path, streams: int, seconds: float, server: str | Non
     }
 
 
-def most_streams(detector, scene: Path, seconds: float, server: str | None, limit: int) -> dict | None:
-    """The largest trial without a skipped window (None if even one stream skips): N doubles until a trial
-    skips, then halves the gap until it is within a quarter of the answer."""
+def most_streams(detector, scene: Path, seconds: float, server: str | None, limit: int) -> tuple[dict | None, dict]:
+    """(the largest trial without a skipped window (None if even one stream skips), the one-stream trial): N
+    doubles until a trial skips, then halves the gap until it is within a quarter of the answer."""
     mode = "server" if server else "in-process"
     trial(detector, scene, 1, 2.0, server)  # warm-up: first calls are slow (allocation, threads)
-    best, worst, n = None, None, 1
+    best, worst, n, trials = None, None, 1, []
     while n <= limit and (worst is None or worst - n >= 1):
         result = trial(detector, scene, n, seconds, server)
         print(f"    {mode:10} {n:4d} streams: {result}", flush=True)
+        trials.append(result)
         if result["skipped"]:
             worst = n
         else:
@@ -85,7 +86,15 @@ def most_streams(detector, scene: Path, seconds: float, server: str | None, limi
             break
         else:
             n = (low + worst) // 2
-    return best
+    return best, trials[0]
+
+
+def cell(best: dict | None, one: dict) -> str:
+    """A table cell: streams (p95 ms, mean batch), or why not even one stream kept up."""
+    if best is None:
+        due = one["windows"] + one["skipped"]
+        return f"0 (one stream: {one['skipped']} of {due} windows skipped, p95 {one['p95_ms']} ms)"
+    return f"{best['streams']} ({best['p95_ms']}, {best['mean_batch']})"
 
 
 def free_port() -> int:
@@ -150,24 +159,24 @@ def main() -> None:
         print(f"{name}:", flush=True)
         model = source[source.index("--model") + 1] if source else None
         engine = source[source.index("--engine") + 1] if source else None
-        local = most_streams(open_detector(model, engine), scene, args.seconds, None, args.max_streams)
+        local, local_one = most_streams(open_detector(model, engine), scene, args.seconds, None, args.max_streams)
         process, address = start_server(args.serve_python, source, args.max_streams, args.work)
         try:
-            remote = most_streams(open_detector(server=address), scene, args.seconds, address, args.max_streams)
+            remote, remote_one = most_streams(
+                open_detector(server=address), scene, args.seconds, address, args.max_streams
+            )
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=60)
-        rows.append((name, local, remote))
+        rows.append((name, (local, local_one), (remote, remote_one)))
     print("\n(streams: the most without a skipped window; p95 latency in ms and mean batch at that count)")
     print("| model | in-process batching | server | server / in-process |")
     print("|---|---|---|---|")
     for name, local, remote in rows:
-        n_local = local["streams"] if local else 0
-        n_remote = remote["streams"] if remote else 0
-        left = f"{n_local} ({local['p95_ms']:.0f}, {local['mean_batch']:.1f})" if local else "0"
-        right = f"{n_remote} ({remote['p95_ms']:.0f}, {remote['mean_batch']:.1f})" if remote else "0"
+        n_local, n_remote = (best["streams"] if best else 0 for best, _ in (local, remote))
         ratio = f"{n_remote / n_local:.2f}x" if n_local else "-"
-        print(f"| {name} | {left} | {right} | {ratio} |")
+        print(f"| {name} | {cell(*local)} | {cell(*remote)} | {ratio} |")
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
     print(f"\n(at most {args.max_streams} streams tried; {args.seconds:g} s of audio per trial; hop 1 s)")
 
 

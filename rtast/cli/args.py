@@ -58,6 +58,16 @@ def port_number(text: str) -> int:
     return value
 
 
+def add_model_flags(parser: argparse.ArgumentParser) -> None:
+    """--model and --engine, the same wherever a detector runs here (tag, listen, serve)."""
+    parser.add_argument(
+        "--model",
+        help="rtast model file or hub id (org/name[@revision], see `rtast models`; default: the model shipped "
+        "with rtast); with --engine, the model the engine must have been built from",
+    )
+    parser.add_argument("--engine", help="engine file from `rtast build-engine` (instead of the eager model)")
+
+
 def add_event_flags(parser: argparse.ArgumentParser) -> None:
     """The event log and detector flags, the same for tag and listen."""
     parser.add_argument(

@@ -7,6 +7,7 @@ import argparse
 from rtast import __version__
 from rtast.cli.args import (
     add_event_flags,
+    add_model_flags,
     finite_float,
     non_negative_float,
     non_negative_int,
@@ -48,12 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         "seconds and scored; the file's scores are the max (multi-label) or mean (single-label) over windows.",
     )
     tag.add_argument("files", nargs="+", metavar="FILE", help="audio files (WAV, FLAC, OGG, MP3, ...)")
-    tag.add_argument(
-        "--model",
-        help="rtast model file or hub id (org/name[@revision], see `rtast models`; default: the model shipped "
-        "with rtast); with --engine, the model the engine must have been built from",
-    )
-    tag.add_argument("--engine", help="engine file from `rtast build-engine` (instead of running the model eagerly)")
+    add_model_flags(tag)
     tag.add_argument(
         "--hop",
         type=positive_float,
@@ -150,12 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     listen.add_argument(
         "--realtime", action="store_true", help="with --input: deliver the file at real-time speed, like a microphone"
     )
-    listen.add_argument(
-        "--model",
-        help="rtast model file or hub id (org/name[@revision], see `rtast models`; default: the model shipped "
-        "with rtast); with --engine, the model the engine must have been built from",
-    )
-    listen.add_argument("--engine", help="engine file from `rtast build-engine` (instead of the eager model)")
+    add_model_flags(listen)
     listen.add_argument(
         "--server",
         metavar="HOST:PORT",
@@ -208,12 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--port (health: /v2/health/ready, /v2/models/NAME/ready), gRPC on PORT+1, metrics on PORT+2. Needs "
         "PyTriton in a venv made with the system's Python: bash scripts/setup-serve.sh. Ctrl-C or SIGTERM stops.",
     )
-    serve.add_argument(
-        "--model",
-        help="rtast model file or hub id (default: the model shipped with rtast); with --engine, the model "
-        "the engine must have been built from",
-    )
-    serve.add_argument("--engine", help="engine file from `rtast build-engine` (instead of the eager model)")
+    add_model_flags(serve)
     serve.add_argument(
         "--device",
         dest="device_type",
