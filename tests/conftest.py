@@ -94,3 +94,27 @@ def speech_detector_path(tmp_path_factory) -> Path:
     # Another seed stands in for another CPU's numerics: the live tests must pass with any of them.
     save_model_file(path, train_speech_detector(work, seed=int(os.environ.get("RTAST_TEST_DETECTOR_SEED", "0"))))
     return path
+
+
+# tiny replicas of the dataset layouts train/ reads (tests/replicas.py), built once per session
+
+
+@pytest.fixture(scope="session")
+def esc50_root(tmp_path_factory) -> Path:
+    from replicas import esc50_replica
+
+    return esc50_replica(tmp_path_factory.mktemp("ESC-50-master"))
+
+
+@pytest.fixture(scope="session")
+def speech_commands_root(tmp_path_factory) -> Path:
+    from replicas import speech_commands_replica
+
+    return speech_commands_replica(tmp_path_factory.mktemp("speech_commands_v0.02"))
+
+
+@pytest.fixture(scope="session")
+def folder_root(tmp_path_factory) -> Path:
+    from replicas import folder_replica
+
+    return folder_replica(tmp_path_factory.mktemp("my_sounds"))

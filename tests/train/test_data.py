@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 from replicas import (
-    folder_replica,
     noise,
-    speech_commands_replica,
     tone,
 )
 
@@ -20,17 +16,6 @@ from rtast.train.layouts import (
     folder_dataset,
     speech_commands_dataset,
 )
-
-
-@pytest.fixture(scope="module")
-def speech_commands_root(tmp_path_factory) -> Path:
-    return speech_commands_replica(tmp_path_factory.mktemp("speech_commands_v0.02"))
-
-
-@pytest.fixture(scope="module")
-def folder_root(tmp_path_factory) -> Path:
-    return folder_replica(tmp_path_factory.mktemp("my_sounds"))
-
 
 # --- WaveformDataset ---
 

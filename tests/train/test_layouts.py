@@ -10,9 +10,6 @@ import pytest
 from replicas import (
     AUDIOSET_CSV,
     SPEAKERS,
-    esc50_replica,
-    folder_replica,
-    speech_commands_replica,
     tone,
 )
 
@@ -25,22 +22,6 @@ from rtast.train.layouts import (
     speech_commands_dataset,
     write_manifest,
 )
-
-
-@pytest.fixture(scope="module")
-def esc50_root(tmp_path_factory) -> Path:
-    return esc50_replica(tmp_path_factory.mktemp("ESC-50-master"))
-
-
-@pytest.fixture(scope="module")
-def speech_commands_root(tmp_path_factory) -> Path:
-    return speech_commands_replica(tmp_path_factory.mktemp("speech_commands_v0.02"))
-
-
-@pytest.fixture(scope="module")
-def folder_root(tmp_path_factory) -> Path:
-    return folder_replica(tmp_path_factory.mktemp("my_sounds"))
-
 
 # --- AudioSet-style manifests ---
 

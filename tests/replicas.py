@@ -12,7 +12,7 @@ import soundfile as sf
 import soxr
 from conftest import require, write_wav
 
-AUDIOSET_CSV = Path(__file__).parents[2] / "rtast" / "data" / "audioset_class_labels_indices.csv"
+AUDIOSET_CSV = Path(__file__).parents[1] / "rtast" / "data" / "audioset_class_labels_indices.csv"
 VOICES = ("en-us", "en-gb", "en-gb-scotland")
 ESPEAK_RATE = 22050  # what espeak-ng writes
 
