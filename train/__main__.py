@@ -217,6 +217,7 @@ def cmd_recipe(args: argparse.Namespace) -> int:
             args.install,
             progress=not args.no_progress,
             real_table=None if args.synthetic_only else "default",
+            joint_epochs=args.joint_epochs,
         )
     held, sed = card["held_out_crops"], card["streaming_events"]["onset_offset_1s_collar"]
     print(
@@ -361,6 +362,13 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--train-scenes", type=int, default=2000)
     rec.add_argument("--eval-scenes", type=int, default=300)
     rec.add_argument("--epochs", type=int, default=None)
+    rec.add_argument(
+        "--joint-epochs",
+        type=int,
+        default=4,
+        help="epochs of the second stage, the encoder and a frame head trained together from the scenes' event "
+        "times (default 4; 0: none, a frame head is only fitted on the frozen encoder)",
+    )
     rec.add_argument("--seed", type=int, default=0)
     rec.add_argument("--install", action="store_true", help="copy the model and card into rtast/data/")
     rec.add_argument("--no-progress", action="store_true")
