@@ -52,11 +52,10 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
     from rtast.devices import check_device
     from rtast.train.init_model import adopt_init
-    from rtast.train.layouts import BACKGROUND_FOLDER
     from rtast.train.loop import train
     from rtast.train.metrics import confusion_table, per_class_table
     from rtast.train.recipes import DEFAULT_RECIPE, fit_stats, recipe
-    from rtast.train.run_data import load_specs, with_background
+    from rtast.train.run_data import fit_specs
 
     overrides = {
         k: getattr(args, k)
@@ -103,34 +102,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     config, stats_note = fit_stats(config, args.layout, explicit)
     if stats_note:
         note(stats_note)
-    background = args.layout == "folder" and args.background
-    train_spec, eval_spec = load_specs(args, config.window_seconds, background)
-    if background:
-        if len(train_spec.labels) < 2 and not any(not c.targets for c in train_spec.clips):
-            raise ValueError(
-                f"{args.root} has one class folder ({train_spec.labels[0]}): add a second class, "
-                f"or a {BACKGROUND_FOLDER} folder of other sounds for a one-class detector"
-            )
-        train_spec, eval_spec = with_background(train_spec, eval_spec, args.out, config.window_seconds, config.seed)
-        if config.loss == "ce":
-            if "loss" in explicit:
-                raise ValueError("--loss ce needs softmax outputs; add --no-background (and a _background class)")
-            config = replace(config, loss="bce")  # sigmoid outputs: every class may be off
-    elif args.layout == "folder" and BACKGROUND_FOLDER not in train_spec.labels:
-        note(
-            "softmax over the class folders and no _background class: the model has no way to say 'none', "
-            "so `rtast listen` will report one of its classes all the time, silence included"
-        )
-    if len(train_spec.labels) < 2:
-        if not train_spec.multilabel:
-            raise ValueError(
-                f"{train_spec.name} has {len(train_spec.labels)} class; single-label training needs at least two"
-            )
-        print(
-            f"python -m train fit: note: one class ({train_spec.labels[0]}); mAUC and d' are undefined (nan) "
-            "while the evaluation data holds only positives or only negatives",
-            file=sys.stderr,
-        )
+    config, train_spec, eval_spec = fit_specs(args, config, explicit, note)
     print(
         f"training on {train_spec.name}: {len(train_spec.clips)} clips, {len(train_spec.labels)} classes; "
         f"evaluating on {eval_spec.name if eval_spec else 'nothing'}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 from rtast.modelfile import ModelFile
@@ -81,3 +82,41 @@ def evaluation_spec(args: argparse.Namespace, model: ModelFile) -> DatasetSpec:
     if list(eval_spec.labels) != list(model.labels):
         raise ValueError(f"the models' {len(model.labels)} labels differ from the data's {len(eval_spec.labels)}")
     return eval_spec
+
+
+def fit_specs(args: argparse.Namespace, config, explicit: set[str], note: Callable[[str], None]):
+    """(config, train spec, eval spec) of ``python -m train fit``: the data its flags name, ready to train. A
+    folder gets its background class (sigmoid outputs; the loss follows), or a note that it cannot say "none";
+    a single class is refused where it cannot train."""
+    from dataclasses import replace
+
+    from rtast.train.layouts import BACKGROUND_FOLDER
+
+    background = args.layout == "folder" and args.background
+    train_spec, eval_spec = load_specs(args, config.window_seconds, background)
+    if background:
+        if len(train_spec.labels) < 2 and not any(not c.targets for c in train_spec.clips):
+            raise ValueError(
+                f"{args.root} has one class folder ({train_spec.labels[0]}): add a second class, "
+                f"or a {BACKGROUND_FOLDER} folder of other sounds for a one-class detector"
+            )
+        train_spec, eval_spec = with_background(train_spec, eval_spec, args.out, config.window_seconds, config.seed)
+        if config.loss == "ce":
+            if "loss" in explicit:
+                raise ValueError("--loss ce needs softmax outputs; add --no-background (and a _background class)")
+            config = replace(config, loss="bce")  # sigmoid outputs: every class may be off
+    elif args.layout == "folder" and BACKGROUND_FOLDER not in train_spec.labels:
+        note(
+            "softmax over the class folders and no _background class: the model has no way to say 'none', "
+            "so `rtast listen` will report one of its classes all the time, silence included"
+        )
+    if len(train_spec.labels) < 2:
+        if not train_spec.multilabel:
+            raise ValueError(
+                f"{train_spec.name} has {len(train_spec.labels)} class; single-label training needs at least two"
+            )
+        note(
+            f"one class ({train_spec.labels[0]}); mAUC and d' are undefined (nan) "
+            "while the evaluation data holds only positives or only negatives"
+        )
+    return config, train_spec, eval_spec
