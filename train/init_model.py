@@ -70,6 +70,10 @@ def check_fits(init: str, source: ASTConfig, wanted: ASTConfig) -> None:
         )
 
 
+# what no flag sets comes from the init model
+INHERITED = ("mlp_ratio", "qkv_bias", "patch_size", "num_mel_bins", "norm_eps", "head_norm_eps")
+
+
 def build_model(config: TrainConfig, num_classes: int, multilabel: bool, labels: list[str] | None = None) -> AST:
     """A fresh AST for this task, initialised from scratch, a DeiT state dict or an rtast model.
 
@@ -91,15 +95,7 @@ def build_model(config: TrainConfig, num_classes: int, multilabel: bool, labels:
     if source is not None:
         src = source.model_config
         check_fits(config.init, src, model_config)
-        model_config = replace(  # what no flag sets comes from the init model
-            model_config,
-            mlp_ratio=src.mlp_ratio,
-            qkv_bias=src.qkv_bias,
-            patch_size=src.patch_size,
-            num_mel_bins=src.num_mel_bins,
-            norm_eps=src.norm_eps,
-            head_norm_eps=src.head_norm_eps,
-        )
+        model_config = replace(model_config, **{k: getattr(src, k) for k in INHERITED})
     model = AST(model_config)
     if config.init.startswith("deit:"):
         state = deit_init_state_dict(

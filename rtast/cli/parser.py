@@ -32,6 +32,13 @@ from rtast.cli.listen import cmd_listen
 EPILOG = "Run `rtast COMMAND --help` for the options of one command."
 
 
+def command(sub, func, name: str, **texts) -> argparse.ArgumentParser:
+    """A sub-command ``name`` that runs ``func(args)``; ``texts``: its help and description."""
+    parser = sub.add_parser(name, **texts)
+    parser.set_defaults(func=func)
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rtast",
@@ -41,7 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"rtast {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    tag = sub.add_parser(
+    tag = command(
+        sub,
+        cmd_tag,
         "tag",
         help="label audio files offline (sliding windows, top labels per window and per file)",
         description="Label audio files of any length, sample rate and channel count. Audio is mixed to "
@@ -79,9 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="with --events: seconds between the windows the event detector scores, as listen's --hop (default: 1.0)",
     )
-    tag.set_defaults(func=cmd_tag)
 
-    imp = sub.add_parser(
+    imp = command(
+        sub,
+        cmd_import,
         "import-checkpoint",
         help="convert an official AST .pth or a Hugging Face AST directory into an rtast model file",
         description="Convert published AST weights into one self-describing rtast model file holding "
@@ -118,9 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("--mean", type=finite_float, help="log-mel mean for normalisation (default: the dataset's)")
     imp.add_argument("--std", type=positive_float, help="log-mel std for normalisation (default: the dataset's)")
-    imp.set_defaults(func=cmd_import)
 
-    listen = sub.add_parser(
+    listen = command(
+        sub,
+        cmd_listen,
         "listen",
         help="label live audio from a microphone (or replay a file) and log sound events",
         description="Capture audio (PortAudio, the device's native rate, mixed to mono and resampled to 16 kHz), "
@@ -188,9 +199,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="what is being played, as a DESED table (filename onset offset event_label): drawn under the detected "
         "events in the window, and compared with them at the end",
     )
-    listen.set_defaults(func=cmd_listen)
 
-    serve = sub.add_parser(
+    serve = command(
+        sub,
+        cmd_serve,
         "serve",
         help="serve a model to many `rtast listen --server` clients through NVIDIA Triton (PyTriton)",
         description="Run the model (or a compiled engine) behind a real Triton Inference Server (PyTriton's "
@@ -228,9 +240,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--log", metavar="FILE", help="tritonserver's log (default: rtast-serve-PORT.log in the temp folder)"
     )
-    serve.set_defaults(func=cmd_serve)
 
-    demo = sub.add_parser(
+    demo = command(
+        sub,
+        cmd_demo,
         "demo",
         help="play a generated scene through the live path (no microphone needed)",
         description="Generate a ~20-s scene (siren, busy tone, speech if espeak-ng is installed, noise), "
@@ -242,16 +255,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--fast", action="store_true", help="as fast as possible instead of real time")
     demo.add_argument("--no-gui", action="store_true", help="stay in the terminal")
     demo.add_argument("--seed", type=int, default=0)
-    demo.set_defaults(func=cmd_demo)
 
-    devices = sub.add_parser(
+    command(
+        sub,
+        cmd_devices,
         "devices",
         help="list audio input devices",
         description="List PortAudio input devices: index, channels, default rate, name.",
     )
-    devices.set_defaults(func=cmd_devices)
 
-    build = sub.add_parser(
+    build = command(
+        sub,
+        cmd_build_engine,
         "build-engine",
         help="compile a model file into an inference engine (TensorRT, AOTInductor, ONNX Runtime, torch)",
         description="Compile a model file into an engine for fast inference. The default backend is the one "
@@ -285,9 +300,10 @@ def build_parser() -> argparse.ArgumentParser:
         "and its metadata, then stop; needs neither TensorRT nor a GPU",
     )
     build.add_argument("-o", "--output", help="engine file (default: next to the model, named by backend)")
-    build.set_defaults(func=cmd_build_engine)
 
-    triton = sub.add_parser(
+    triton = command(
+        sub,
+        cmd_export_triton,
         "export-triton",
         help="write an NVIDIA Triton Inference Server model repository entry",
         description="Export the model as ONNX (onnxruntime backend) or a TensorRT plan with config.pbtxt "
@@ -307,9 +323,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="how long Triton waits to fill a batch (default: 2000 us)",
     )
     triton.add_argument("--instances", type=positive_int, default=1, help="model instances (default: 1)")
-    triton.set_defaults(func=cmd_export_triton)
 
-    ev = sub.add_parser(
+    ev = command(
+        sub,
+        cmd_evaluate,
         "evaluate",
         help="score detected events against a ground truth (event/segment F1 with sed_eval, PSDS)",
         description="Score an events table (DESED TSV: filename onset offset event_label, as written by "
@@ -337,9 +354,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--segment", type=positive_float, default=1.0, help="segment length for segment-based F1 (default: 1.0 s)"
     )
     ev.add_argument("--json", action="store_true", help="print the full report as JSON")
-    ev.set_defaults(func=cmd_evaluate)
 
-    models = sub.add_parser(
+    models = command(
+        sub,
+        cmd_models,
         "models",
         help="list the published AST checkpoints rtast knows, and what of them is cached",
         description="List the published AST checkpoints: Hugging Face ids (usable as --model NAME anywhere; "
@@ -347,9 +365,9 @@ def build_parser() -> argparse.ArgumentParser:
         "addresses (convert with rtast import-checkpoint).",
     )
     models.add_argument("--json", action="store_true", help="print the list as JSON")
-    models.set_defaults(func=cmd_models)
 
-    info = sub.add_parser("info", help="describe a model file", description="Print a model file's configuration.")
+    info = command(
+        sub, cmd_info, "info", help="describe a model file", description="Print a model file's configuration."
+    )
     info.add_argument("model", nargs="?", help="rtast model file or hub id (default: the shipped model)")
-    info.set_defaults(func=cmd_info)
     return parser
