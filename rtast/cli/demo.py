@@ -25,24 +25,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def demo_listen_options(args: argparse.Namespace, scene: Path, reference: Path) -> argparse.Namespace:
-    """`rtast listen --input SCENE --hop 0.5 --reference TSV` with the demo's flags, and listen's defaults."""
-    return argparse.Namespace(
+    """`rtast listen --input SCENE --hop 0.5 --reference TSV` with the demo's flags, and listen's defaults
+    (taken from listen's own parser, so that a new listen flag reaches the demo with its default)."""
+    from rtast.cli.parser import build_parser
+
+    options = build_parser().parse_args(["listen"])
+    vars(options).update(
         input=[str(scene)],
         realtime=not args.fast,
         reference=str(reference),
         model=args.model,
-        engine=None,
-        device=None,
         hop=0.5,
         threshold=args.threshold,
-        release=None,
-        smoothing="median",
-        min_duration=0.0,
-        events=None,
-        events_format="auto",
-        top_k=5,
-        duration=None,
-        quiet=False,
         no_gui=args.no_gui,
-        stats_json=None,
     )
+    return options
