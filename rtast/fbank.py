@@ -72,6 +72,10 @@ class FrontendConfig:
         """Samples between frame starts (160 at 16 kHz)."""
         return int(self.sample_rate * self.frame_shift_ms / 1000)
 
+    def frame_seconds(self, frames) -> np.ndarray:
+        """Frame counts (any shape, e.g. a frame head's [first, end) spans) as seconds."""
+        return np.asarray(frames, np.float64) * (self.frame_shift_ms / 1000)
+
     @property
     def window_samples(self) -> int:
         """Samples of audio in one model window."""

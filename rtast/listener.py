@@ -137,7 +137,7 @@ class Listener:
         self.stats = StreamStats(source=source.description, native_rate=source.sample_rate)
         spans = getattr(engine, "step_spans", None)  # a frame head places event times inside windows
         self.frame_shift = frontend.frame_shift_ms / 1000
-        self.step_offsets = None if spans is None else np.array(spans, np.float64) * self.frame_shift  # (steps, 2) s
+        self.step_offsets = None if spans is None else frontend.frame_seconds(spans)  # (steps, 2) s
 
     def run(self, stop: threading.Event | None = None) -> StreamStats:
         """Process until the input ends, ``max_seconds`` of audio, ``stop`` is set or the device is lost."""

@@ -195,11 +195,15 @@ def run(
         fitted, _ = fit_frame_head(load_model_file(model_path), train_spec, None, progress=progress)
         save_model_file(out / "run" / "frames.pt", fitted)
         stage = {**JOINT_STAGE, "epochs": joint_epochs, "init": f"ast:{out / 'run' / 'frames.pt'}"}
-        trained = TrainConfig.from_dict(json.loads((out / "run" / "config.json").read_text()))  # its stats
-        train(replace(trained, **stage), train_spec, eval_spec, out / "joint", progress=progress)
+        train(replace(run_config(out / "run"), **stage), train_spec, eval_spec, out / "joint", progress=progress)
         timing["joint_seconds"] = time.time() - t0
     (out / "run" / "timing.json").write_text(json.dumps(timing))
     return finish(out, seed, install)
+
+
+def run_config(run: Path) -> TrainConfig:
+    """The configuration a run trained with, its computed normalisation stats included (RUN/config.json)."""
+    return TrainConfig.from_dict(json.loads((run / "config.json").read_text()))
 
 
 def better_model(run: Path, eval_spec):
@@ -218,7 +222,7 @@ def finish(out: Path, seed: int, install: bool) -> dict:
     from rtast.train.sed_metrics import event_based_scores, read_events_tsv
 
     corpus = out / "corpus"
-    config = TrainConfig.from_dict(json.loads((out / "run" / "config.json").read_text()))  # with the computed stats
+    config = run_config(out / "run")
     timing = json.loads((out / "run" / "timing.json").read_text()) if (out / "run" / "timing.json").exists() else {}
     joint = out / "joint" if (out / "joint" / "config.json").is_file() else None  # the joint stage, when run
     train_spec, eval_spec = specs(corpus, config.window_seconds)
@@ -227,10 +231,11 @@ def finish(out: Path, seed: int, install: bool) -> dict:
     chosen = f"{run_dir.name}/{model_path.stem}"
 
     chosen_file = load_model_file(model_path)
-    ways = {"windows": model_path}  # event times on window edges: the clip head alone
     if chosen_file.model_config.frame_head:  # a frame head trained with the encoder (fit --frame-loss)
         ways = {"windows": run_dir / "windows.pt", "trained frames": model_path}
-        save_model_file(ways["windows"], without_frame_head(chosen_file))
+        save_model_file(ways["windows"], without_frame_head(chosen_file))  # event times on window edges
+    else:
+        ways = {"windows": model_path}  # the clip head alone: event times on window edges
     ways["frames"] = run_dir / "frames.pt"  # a frame head fitted on the chosen model's frozen encoder
     fitted, frame_report = fit_frame_head(chosen_file, train_spec, eval_spec, progress=False)
     save_model_file(ways["frames"], fitted)
@@ -258,7 +263,7 @@ def finish(out: Path, seed: int, install: bool) -> dict:
         "joint_stage": None
         if joint is None
         else {
-            **{k: v for k, v in json.loads((joint / "config.json").read_text()).items() if k in {*JOINT_STAGE}},
+            **{k: v for k, v in run_config(joint).to_dict().items() if k in JOINT_STAGE},
             "seconds": round(timing.get("joint_seconds", 0)),
         },
         "corpus": timing.get("corpus", {}),

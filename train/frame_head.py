@@ -18,8 +18,8 @@ import torch
 from tqdm import tqdm
 
 from rtast.audiofile import load_audio
-from rtast.fbank import SAMPLE_RATE, FrontendConfig, model_input
-from rtast.model import AST, ASTConfig
+from rtast.fbank import SAMPLE_RATE, model_input
+from rtast.model import AST
 from rtast.modelfile import ModelFile
 from rtast.train.augment import room_and_microphone
 from rtast.train.data import DatasetSpec, step_targets
@@ -39,12 +39,7 @@ class FrameHeadConfig:
 
 def step_times(model_file: ModelFile) -> np.ndarray:
     """(steps, 2) seconds from the window start that each time step of the frame head covers."""
-    return step_seconds(model_file.model_config, model_file.frontend)
-
-
-def step_seconds(model_config: ASTConfig, frontend: FrontendConfig) -> np.ndarray:
-    """(steps, 2) seconds from the window start that each column of the patch grid covers."""
-    return np.array(model_config.step_spans, np.float64) * (frontend.frame_shift_ms / 1000)
+    return model_file.frontend.frame_seconds(model_file.model_config.step_spans)
 
 
 @torch.no_grad()

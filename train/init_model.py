@@ -97,6 +97,7 @@ def build_model(config: TrainConfig, num_classes: int, multilabel: bool, labels:
         check_fits(config.init, src, model_config)
         model_config = replace(model_config, **{k: getattr(src, k) for k in INHERITED})
     model = AST(model_config)
+    fresh = model.state_dict()  # the new model's own initial weights, for what the init model does not give
     if config.init.startswith("deit:"):
         state = deit_init_state_dict(
             model_config,
@@ -105,8 +106,8 @@ def build_model(config: TrainConfig, num_classes: int, multilabel: bool, labels:
             pos_mode="interpolate" if config.pos_mode == "reinit" else config.pos_mode,
         )
         if config.pos_mode == "reinit":  # ablation: keep the fresh position embedding
-            state["pos_embed"] = model.state_dict()["pos_embed"]
-        state.update({k: v for k, v in model.state_dict().items() if k.startswith("frame_")})  # DeiT has none
+            state["pos_embed"] = fresh["pos_embed"]
+        state.update({k: v for k, v in fresh.items() if k.startswith("frame_")})  # DeiT has none
         model.load_state_dict(state)
     elif source is not None:
         # a new head (and frame head), unless the task and the shapes are the same
@@ -120,14 +121,10 @@ def build_model(config: TrainConfig, num_classes: int, multilabel: bool, labels:
         if same_task:
             state.update({k: v for k, v in source.state_dict.items() if k.startswith("head.")})
         frames = {k: v for k, v in source.state_dict.items() if k.startswith("frame_")}
-        if (
-            same_task
-            and model_config.frame_head
-            and all(v.shape == model.state_dict()[k].shape for k, v in frames.items())
-        ):
+        if same_task and model_config.frame_head and all(v.shape == fresh[k].shape for k, v in frames.items()):
             state.update(frames)  # the init model's frame head goes on learning
         missing, unexpected = model.load_state_dict(state, strict=False)
-        allowed_missing = {"head.weight", "head.bias", "pos_embed"} | {k for k in model.state_dict() if "frame_" in k}
+        allowed_missing = {"head.weight", "head.bias", "pos_embed"} | {k for k in fresh if k.startswith("frame_")}
         if unexpected or set(missing) - allowed_missing:
             raise ModelFileError(
                 f"--init {config.init[4:]}: its weights do not fit this model "

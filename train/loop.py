@@ -24,7 +24,6 @@ from rtast.modelfile import ModelFile, ModelFileError, read_torch_file, save_mod
 from rtast.train.data import DatasetSpec, WaveformDataset
 from rtast.train.distributed import Dist, ShardedSampler, balanced_weights, init_distributed
 from rtast.train.features import BatchMaker, compute_stats
-from rtast.train.frame_head import step_seconds
 from rtast.train.init_model import build_model, init_model_file
 from rtast.train.metrics import Evaluation, evaluate
 from rtast.train.precision import auto_precision, autocast
@@ -255,7 +254,7 @@ def train(
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay, betas=config.betas)
     if config.batch_size % d.world:
         raise ValueError(f"batch size {config.batch_size} must divide evenly over {d.world} processes")
-    steps = step_seconds(trained.config, frontend) if config.frame_loss else None
+    steps = frontend.frame_seconds(trained.config.step_spans) if config.frame_loss else None
     dataset = WaveformDataset(train_spec, frontend.window_samples, train=True, seed=config.seed, step_times=steps)
     weights = balanced_weights(train_spec) if config.balanced_sampling else None
     sampler = ShardedSampler(len(dataset), d, config.seed, shuffle=True, weights=weights)
