@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from rtast.live.qt import QtCore, pg
+from rtast.live.qt import FixedPlot, QtCore, pg
 
 ABOVE = (230, 126, 34)  # a bar at or above the event threshold
 BELOW = (52, 101, 164)
 MIN_ROWS = 5  # rows the plot is divided into even when k is smaller: bars keep a bar's height
 
 
-class TopKBars(pg.PlotWidget):
+class TopKBars(FixedPlot):
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setMenuEnabled(False)
-        self.setMouseEnabled(False, False)
-        self.hideButtons()
-        self.setTitle("top labels (smoothed scores)")
+        super().__init__("top labels (smoothed scores)", "score", parent=parent)
         self.getPlotItem().getViewBox().invertY(True)
         self.getAxis("left").setTicks([[]])
         self.getAxis("left").setWidth(8)
-        self.getAxis("bottom").setLabel("score")
         self.setXRange(0.0, 1.0, padding=0.02)
         self.item = pg.BarGraphItem(x0=[], y=[], width=[], height=0.75, pen=None)
         self.addItem(self.item)

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from rtast.live.qt import QtCore, pg
+from rtast.live.qt import FixedPlot, QtCore, pg
 
 
-class SpectrogramView(pg.PlotWidget):
+class SpectrogramView(FixedPlot):
     def __init__(self, levels: tuple[float, float], frame_seconds: float, history_seconds: float, parent=None):
-        super().__init__(parent)
+        super().__init__("log-mel input (normalised, as the model sees it)", "time", "s", parent)
         self.frame_seconds = frame_seconds
         self.history_seconds = history_seconds
-        self.setMenuEnabled(False)
-        self.setMouseEnabled(False, False)
-        self.hideButtons()
-        self.setTitle("log-mel input (normalised, as the model sees it)")
-        self.getAxis("bottom").setLabel("time", units="s")
         self.getAxis("left").setLabel("mel bin")
         self.image_item = pg.ImageItem()  # image[x = frame, y = mel bin]
         self.image_item.setColorMap(pg.colormap.get("inferno"))

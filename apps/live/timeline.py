@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from rtast.live.intervals import Interval, Intervals
-from rtast.live.qt import QtCore, pg
+from rtast.live.qt import FixedPlot, QtCore, pg
 from rtast.reference import Played
 
 CLOSED = (42, 161, 152)
@@ -21,15 +21,10 @@ PLAYED_HEIGHT = 0.18
 PLAYED_Y = 0.4  # below the row's centre, under its detected bars (rows grow downwards)
 
 
-class TimelineView(pg.PlotWidget):
+class TimelineView(FixedPlot):
     def __init__(self, span_seconds: float = 60.0, parent=None):
-        super().__init__(parent)
+        super().__init__("events (green: going on; hover for details)", "time", "s", parent)
         self.span = span_seconds
-        self.setMenuEnabled(False)
-        self.setMouseEnabled(False, False)
-        self.hideButtons()
-        self.setTitle("events (green: going on; hover for details)")
-        self.getAxis("bottom").setLabel("time", units="s")
         self.getPlotItem().getViewBox().invertY(True)
         self.item = pg.BarGraphItem(x0=[], y=[], width=[], height=BAR_HEIGHT, pen=None)
         self.addItem(self.item)

@@ -39,6 +39,14 @@ def command(sub, func, name: str, **texts) -> argparse.ArgumentParser:
     return parser
 
 
+def setting(parser, flags: str | tuple[str, ...], kind, default, text: str, unit: str = "", note: str = "", **extra):
+    """An option taking one value, checked by ``kind`` (see args.py; None: any text); --help names its default,
+    in ``unit``, and after it ``note``."""
+    flags = (flags,) if isinstance(flags, str) else flags
+    shown = "%(default)s" + (f" {unit}" if unit else "") + (f"; {note}" if note else "")
+    parser.add_argument(*flags, type=kind, default=default, help=f"{text} (default: {shown})", **extra)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rtast",
@@ -66,14 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="seconds between window starts (default: half the model's window)",
     )
-    tag.add_argument("-k", "--top-k", type=positive_int, default=5, help="labels to show (default: 5)")
+    setting(tag, ("-k", "--top-k"), positive_int, 5, "labels to show")
     tag.add_argument(
         "--json",
         action="store_true",
         help="print JSON lines: one object per window and per file, with every label's score",
     )
     tag.add_argument("--windows", action="store_true", help="table output: also list every window")
-    tag.add_argument("--batch-size", type=positive_int, default=4, help="windows per inference call (default: 4)")
+    setting(tag, "--batch-size", positive_int, 4, "windows per inference call")
     tag.add_argument(
         "--reduce",
         choices=["auto", "max", "mean"],
@@ -81,12 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="how window scores become file scores (default: max for multi-label models, else mean)",
     )
     add_event_flags(tag)
-    tag.add_argument(
+    setting(
+        tag,
         "--event-hop",
-        type=positive_float,
-        default=1.0,
+        positive_float,
+        1.0,
+        "with --events: seconds between the windows the event detector scores, like listen's --hop",
         metavar="SECONDS",
-        help="with --events: seconds between the windows the event detector scores, as listen's --hop (default: 1.0)",
     )
 
     imp = command(
@@ -138,8 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
         "score the last window (10 s for AudioSet models) every --hop seconds, print the top labels and log "
         "onset/offset events. Before one full window exists, the audio so far is scored after silence. If "
         "inference falls behind, windows are skipped and counted. Ctrl-C stops with a summary. A desktop window "
-        "(top labels, spectrogram, event timeline, controls) opens when a display is available; --no-gui keeps it "
-        "in the terminal.",
+        "(top labels, spectrogram, event timeline, controls) opens when a display is available and PySide6 is "
+        "installed (pip install 'rtast[gui]'); --no-gui keeps it in the terminal.",
     )
     where = listen.add_mutually_exclusive_group()
     where.add_argument(
@@ -169,28 +178,23 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="with --server: the model's name on the server (default: rtast_ast)",
     )
-    listen.add_argument(
+    setting(
+        listen,
         "--server-timeout",
-        type=positive_float,
-        default=10.0,
+        positive_float,
+        10.0,
+        "with --server: the longest wait for a connection or an answer before the server counts as lost",
         metavar="SECONDS",
-        help="with --server: the longest wait for a connection or an answer before the server counts as lost "
-        "(default: 10)",
     )
-    listen.add_argument(
-        "--hop", type=positive_float, default=1.0, metavar="SECONDS", help="seconds between windows (default: 1.0)"
-    )
+    setting(listen, "--hop", positive_float, 1.0, "seconds between windows", metavar="SECONDS")
     add_event_flags(listen)
-    listen.add_argument("-k", "--top-k", type=positive_int, default=5, help="labels shown per window (default: 5)")
+    setting(listen, ("-k", "--top-k"), positive_int, 5, "labels shown per window")
     listen.add_argument(
         "--duration", type=positive_float, default=None, metavar="SECONDS", help="stop after this many seconds of audio"
     )
     listen.add_argument("--quiet", action="store_true", help="do not print windows (events still go to --events)")
     listen.add_argument(
-        "--no-gui",
-        action="store_true",
-        help="run in the terminal even when a desktop window could open (by default a window opens when a display "
-        "is available and PySide6 is installed: pip install 'rtast[gui]')",
+        "--no-gui", action="store_true", help="run in the terminal even when a desktop window could open"
     )
     listen.add_argument("--stats-json", metavar="FILE", help="write the end-of-run summary as JSON to FILE")
     listen.add_argument(
@@ -218,24 +222,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DEVICE",
         help="where the model runs: cpu or cuda[:N] (default: cpu; an engine: its own)",
     )
-    serve.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1; 0.0.0.0 for other machines)"
-    )
-    serve.add_argument(
-        "--port",
-        type=port_number,
-        default=8000,
-        help="HTTP port clients name (default: 8000; gRPC on PORT+1, metrics on PORT+2)",
-    )
-    serve.add_argument("--name", default="rtast_ast", help="the model's name on the server (default: rtast_ast)")
-    serve.add_argument(
-        "--max-batch", type=positive_int, default=16, help="most windows per engine call, across clients (default: 16)"
-    )
-    serve.add_argument(
+    setting(serve, "--host", None, "127.0.0.1", "address to listen on", note="0.0.0.0 for other machines")
+    setting(serve, "--port", port_number, 8000, "HTTP port clients name", note="gRPC on PORT+1, metrics on PORT+2")
+    setting(serve, "--name", None, "rtast_ast", "the model's name on the server")
+    setting(serve, "--max-batch", positive_int, 16, "most windows per engine call, across clients")
+    setting(
+        serve,
         "--max-queue-delay-us",
-        type=non_negative_int,
-        default=2000,
-        help="how long the server holds a request to fill a batch (default: 2000 us)",
+        non_negative_int,
+        2000,
+        "how long the server holds a request to fill a batch",
+        "us",
     )
     serve.add_argument(
         "--log", metavar="FILE", help="tritonserver's log (default: rtast-serve-PORT.log in the temp folder)"
@@ -251,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
         "exists, with what was played drawn under what was detected) and compare the two at the end.",
     )
     demo.add_argument("--model", help="rtast model file (default: the model shipped with rtast)")
-    demo.add_argument("--threshold", type=finite_float, default=0.5, help="score that starts an event (default: 0.5)")
+    setting(demo, "--threshold", finite_float, 0.5, "score that starts an event")
     demo.add_argument("--fast", action="store_true", help="as fast as possible instead of real time")
     demo.add_argument("--no-gui", action="store_true", help="stay in the terminal")
     demo.add_argument("--seed", type=int, default=0)
@@ -282,10 +279,8 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["fp32", "bf16", "fp16", "int8"],
         help="numeric precision (default: the backend's best; fp32 where unsure)",
     )
-    build.add_argument(
-        "--max-batch", type=positive_int, default=8, help="largest batch the engine accepts (default: 8)"
-    )
-    build.add_argument("--device", default="cpu", help="cpu or cuda[:N] (default: cpu)")
+    setting(build, "--max-batch", positive_int, 8, "largest batch the engine accepts")
+    setting(build, "--device", None, "cpu", "cpu or cuda[:N]")
     build.add_argument(
         "--calibration",
         nargs="+",
@@ -312,17 +307,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     triton.add_argument("model", help="rtast model file or hub id (see `rtast models`)")
     triton.add_argument("-o", "--output", required=True, help="model repository folder")
-    triton.add_argument("--name", default="rtast_ast", help="model name in the repository (default: rtast_ast)")
+    setting(triton, "--name", None, "rtast_ast", "model name in the repository")
     triton.add_argument("--backend", default="onnx", choices=["onnx", "tensorrt"])
     triton.add_argument("--precision", choices=["fp32", "fp16", "int8"])
     triton.add_argument("--max-batch", type=positive_int, default=32)
-    triton.add_argument(
-        "--max-queue-delay-us",
-        type=non_negative_int,
-        default=2000,
-        help="how long Triton waits to fill a batch (default: 2000 us)",
-    )
-    triton.add_argument("--instances", type=positive_int, default=1, help="model instances (default: 1)")
+    setting(triton, "--max-queue-delay-us", non_negative_int, 2000, "how long Triton waits to fill a batch", "us")
+    setting(triton, "--instances", positive_int, 1, "model instances")
 
     ev = command(
         sub,
@@ -341,18 +331,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DURATIONS.tsv",
         help="file durations (filename duration), as DESED ships them (default: each file ends at its last event)",
     )
-    ev.add_argument(
-        "--collar", type=positive_float, default=0.2, help="event-based onset/offset collar in seconds (default: 0.2)"
-    )
-    ev.add_argument(
+    setting(ev, "--collar", positive_float, 0.2, "event-based onset/offset collar in seconds")
+    setting(
+        ev,
         "--offset-fraction",
-        type=non_negative_float,
-        default=0.2,
-        help="offset collar as a fraction of the reference length, if larger than --collar (default: 0.2)",
+        non_negative_float,
+        0.2,
+        "offset collar as a fraction of the reference length, if larger than --collar",
     )
-    ev.add_argument(
-        "--segment", type=positive_float, default=1.0, help="segment length for segment-based F1 (default: 1.0 s)"
-    )
+    setting(ev, "--segment", positive_float, 1.0, "segment length for segment-based F1", "s")
     ev.add_argument("--json", action="store_true", help="print the full report as JSON")
 
     models = command(

@@ -13,6 +13,7 @@ import numpy as np
 from rtast.labels import audioset_labels, audioset_mids
 from rtast.train.corpus import deps
 from rtast.train.corpus.deps import SOUNDFONTS, THEME_PACKAGE, SoundFont
+from rtast.train.corpus.draws import drawn_rows
 from rtast.train.corpus.melodies import drum_notes, strike_notes, tonal_notes
 from rtast.train.corpus.tables import (
     ALARMS,
@@ -158,30 +159,38 @@ def _synth(split: str, label: str, k: int, params: dict, group: str, croppable: 
     return Source(sid, label, split, "synthesis", group, params, "", croppable)
 
 
+def _rows(label: str, table: dict, split: str) -> list:
+    """A synthesised class's parameter sets: its table's, and for training the drawn ones after them."""
+    rows = list(table[split])
+    if split == "train":
+        rows += drawn_rows(label, _rng(7, zlib.crc32(label.encode("utf-8"))))
+    return rows
+
+
 def synth_sources(split: str) -> list[Source]:
     """Synthesised sirens, beeps, alarm clocks, ringtones, busy tones, whistles, whistling, bells and noise."""
     out = []
-    for k, p in enumerate(SIRENS[split]):
+    for k, p in enumerate(_rows("Siren", SIRENS, split)):
         group = f"siren {p['mode']} {p['low']}-{p['high']} Hz period {p['period']} s"
         out.append(_synth(split, "Siren", k, {"type": "siren", "seconds": 9.0, "start": k / 8, **p}, group, True))
-    for k, (freq, count, on, gap, timbre) in enumerate(BEEPS[split]):
+    for k, (freq, count, on, gap, timbre) in enumerate(_rows("Beep, bleep", BEEPS, split)):
         p = {"type": "beep", "freq": freq, "count": count, "on": on, "gap": gap, "timbre": timbre}
         out.append(_synth(split, "Beep, bleep", k, p, f"beep {freq} Hz x{count} {on}/{gap} s {timbre}"))
-    for k, (freq, on, off, size, period, timbre) in enumerate(ALARMS[split]):
+    for k, (freq, on, off, size, period, timbre) in enumerate(_rows("Alarm clock", ALARMS, split)):
         p = {"type": "alarm", "seconds": 9.0, "freq": freq, "on": on, "off": off, "group": size, "period": period}
         p["timbre"] = timbre
         out.append(_synth(split, "Alarm clock", k, p, f"alarm {freq} Hz {on}/{off} s x{size} every {period} s", True))
-    for k, (f1, f2, trill, cadence, timbre) in enumerate(RINGTONES[split]):
+    for k, (f1, f2, trill, cadence, timbre) in enumerate(_rows("Ringtone", RINGTONES, split)):
         p = {"type": "ringtone", "seconds": 9.0, "f1": f1, "f2": f2, "trill": trill, "cadence": cadence}
         p["timbre"] = timbre
         out.append(_synth(split, "Ringtone", k, p, f"ringtone {f1}/{f2} Hz trill {trill} Hz", True))
-    for k, (country, freqs, cadence) in enumerate(BUSY_TONES[split]):
+    for k, (country, freqs, cadence) in enumerate(_rows("Busy signal", BUSY_TONES, split)):
         p = {"type": "busy", "seconds": 9.0, "country": country, "freqs": freqs, "cadence": cadence}
         out.append(_synth(split, "Busy signal", k, p, f"busy tone {country}", True))
-    for k, (freq, trill, blasts) in enumerate(WHISTLES[split]):
+    for k, (freq, trill, blasts) in enumerate(_rows("Whistle", WHISTLES, split)):
         p = {"type": "whistle", "freq": freq, "trill": trill, "blasts": blasts, "seed": k}
         out.append(_synth(split, "Whistle", k, p, f"pea whistle {freq} Hz trill {trill} Hz blasts {blasts}"))
-    for k, (register, rate, depth) in enumerate(WHISTLING[split]):
+    for k, (register, rate, depth) in enumerate(_rows("Whistling", WHISTLING, split)):
         p = {
             "type": "whistling",
             "register": register,
@@ -190,7 +199,7 @@ def synth_sources(split: str) -> list[Source]:
             "seed": 100 * SPLIT_IDS[split] + k,
         }
         out.append(_synth(split, "Whistling", k, p, f"whistling {register[0]}-{register[1]} Hz vibrato {rate} Hz"))
-    for k, (freq, partials, decay) in enumerate(BELLS[split]):
+    for k, (freq, partials, decay) in enumerate(_rows("Bell", BELLS, split)):
         p = {"type": "bell", "freq": freq, "partials": partials, "decay": decay, "seed": 100 * SPLIT_IDS[split] + k}
         out.append(_synth(split, "Bell", k, p, f"bell {partials} partials {freq} Hz"))
     for label, per_split in NOISES.items():
