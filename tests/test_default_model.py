@@ -12,9 +12,7 @@ import json
 import subprocess
 import sys
 
-import numpy as np
 import pytest
-import soundfile as sf
 from conftest import require
 
 from rtast.modelfile import default_model_path, load_model_file
@@ -64,33 +62,16 @@ def test_held_out_real_voices_are_ranked_speech(held_out):
     assert scores["Speech (klettres-data)"]["top1"] >= MIN_SPEECH_TOP1
 
 
-def test_continuous_real_speech_is_covered_by_speech_events(held_out, tmp_path):
-    """Held-out prompts one after another with short pauses, streamed: the share of speech inside Speech events."""
-    from rtast.train.default_model import STREAM_HOP, stream_events
+def test_continuous_real_speech_is_covered_by_speech_events(held_out):
+    """Each held-out speaker's utterances one after another with short pauses, streamed: the share of the
+    speech inside Speech events."""
+    from rtast.train.default_model import continuous_speech
 
-    records = json.loads((held_out / "sources.json").read_text())["sources"]
-    prompts = [r for r in records if r["group"] == "asterisk/it_IT_m_Carlo" and r["seconds"] > 1.0][:8]
-    assert len(prompts) == 8
-    pieces, spans, t = [np.zeros(16000, np.float32)], [], 1.0
-    for r in prompts:
-        audio = sf.read(str(held_out / r["file"]), dtype="float32")[0] * 0.3
-        pieces += [audio, np.zeros(4000, np.float32)]  # 0.25 s between prompts
-        spans.append((t, t + len(audio) / 16000))
-        t += (len(audio) + 4000) / 16000
-    pieces.append(np.zeros(32000, np.float32))
-    path = tmp_path / "speech.wav"
-    sf.write(path, np.concatenate(pieces), 16000)
-    events = [e for e in stream_events(SHIPPED, [path], STREAM_HOP) if e.label == "Speech"]
-    grid = np.arange(0.0, t, 0.01)
-    spoken = np.zeros_like(grid, bool)
-    for a, b in spans:
-        spoken |= (grid >= a) & (grid < b)
-    detected = np.zeros_like(grid, bool)
-    for e in events:
-        detected |= (grid >= e.onset) & (grid < e.offset)
-    coverage = float((spoken & detected).sum() / spoken.sum())
-    print(f"{spoken.sum() / 100:.1f} s of speech, {coverage:.1%} inside Speech events: {events}")
-    assert coverage >= MIN_SPEECH_COVERAGE
+    speech = continuous_speech(SHIPPED, held_out)
+    print(json.dumps(speech, indent=1))
+    assert len(speech["speakers"]) >= 5  # four klettres languages and the Italian telephone voice
+    assert speech["mean"] >= MIN_SPEECH_COVERAGE
+    assert min(v["coverage"] for v in speech["speakers"].values()) >= MIN_SPEAKER_COVERAGE
 
 
 def test_streaming_event_f1_on_held_out_scenes(held_out):
@@ -139,6 +120,7 @@ def test_a_synthetic_voice_is_speech_too(tmp_path, voice):
 # with the reference's zero padding).
 MIN_SPEECH_TOP1 = 0.7
 MIN_SPEECH_TOP1_8KHZ = 0.8
-MIN_SPEECH_COVERAGE = 0.9
+MIN_SPEECH_COVERAGE = 0.8  # the issue's target, over the speakers (0.95 measured)
+MIN_SPEAKER_COVERAGE = 0.5  # any one speaker (0.79 measured: Dutch letters)
 MIN_ONSET_F1 = 0.3
 MIN_F1 = 0.2

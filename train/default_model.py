@@ -123,6 +123,57 @@ def isolated_recordings(model_path: Path, corpus: Path) -> dict:
     return {k: {"recordings": len(v), "top1": round(sum(v) / len(v), 4)} for k, v in sorted(hits.items())}
 
 
+SPEECH_RUN = 8  # held-out utterances of one speaker strung together for the coverage measurement
+SPEECH_GAP = 0.25  # seconds of silence between them
+SPEECH_PEAK = 0.3  # each utterance's peak: a voice at a comfortable level
+
+
+def continuous_speech(model_path: Path, corpus: Path, groups: list[str] | None = None) -> dict:
+    """Each held-out speaker (a recording group) saying up to SPEECH_RUN utterances one after another,
+    streamed through the live path: the share of the speech that lies inside Speech events, per speaker."""
+    import tempfile
+
+    import numpy as np
+    import soundfile as sf
+
+    records = json.loads((corpus / "sources.json").read_text())["sources"]
+    by_group: dict[str, list[dict]] = {}
+    for r in records:
+        if r["split"] == "eval" and r["label"] == "Speech" and r["kind"] == "debian-file" and r["seconds"] > 0.4:
+            by_group.setdefault(r["group"], []).append(r)
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for group in groups or sorted(by_group):
+            said = sorted(by_group[group], key=lambda r: r["id"])[:SPEECH_RUN]
+            if len(said) < 3:
+                continue  # not a speaker saying several things
+            pieces, spans, t = [np.zeros(16000, np.float32)], [], 1.0
+            for r in said:
+                audio = sf.read(str(corpus / r["file"]), dtype="float32")[0]
+                audio = audio * (SPEECH_PEAK / max(float(np.abs(audio).max()), 1e-6))
+                pieces += [audio, np.zeros(round(SPEECH_GAP * 16000), np.float32)]
+                spans.append((t, t + len(audio) / 16000))
+                t += len(audio) / 16000 + SPEECH_GAP
+            pieces.append(np.zeros(32000, np.float32))
+            path = Path(tmp) / "speech.wav"
+            sf.write(path, np.concatenate(pieces), 16000)
+            events = [e for e in stream_events(model_path, [path], STREAM_HOP) if e.label == "Speech"]
+            grid = np.arange(0.0, t, 0.01)
+            spoken, detected = np.zeros(len(grid), bool), np.zeros(len(grid), bool)
+            for a, b in spans:
+                spoken |= (grid >= a) & (grid < b)
+            for e in events:
+                detected |= (grid >= e.onset) & (grid < e.offset)
+            coverage = float((spoken & detected).sum() / spoken.sum())
+            out[group] = {
+                "package": said[0]["package"],
+                "seconds": round(float(spoken.sum()) / 100, 1),
+                "coverage": round(coverage, 4),
+            }
+    values = [v["coverage"] for v in out.values()]
+    return {"speakers": out, "mean": round(float(np.mean(values)), 4) if values else None}
+
+
 def held_out_crops(model_path: Path, eval_spec):
     """The model's scores on the held-out crops, as train.metrics.evaluate sees them."""
     from rtast.fbank import model_input
@@ -254,6 +305,7 @@ def finish(out: Path, seed: int, install: bool) -> dict:
     placed_by = max(by_timing, key=lambda k: by_timing[k]["onset_offset_1s_collar"]["f1"])
     model_path = ways[placed_by]
     isolated = isolated_recordings(model_path, corpus)
+    speech = continuous_speech(model_path, corpus)
 
     card = {
         "model": f"{model_path.name} of python -m train recipe default (seed {seed}; {chosen}.pt"
@@ -270,6 +322,7 @@ def finish(out: Path, seed: int, install: bool) -> dict:
         "training_seconds": round(timing.get("training_seconds", 0)),
         "held_out_crops": {"clips": len(eval_spec.clips), **evaluation.to_dict()},
         "held_out_recordings": isolated,
+        "continuous_speech": speech,
         "streaming_events": {
             "hop_seconds": STREAM_HOP,
             "scenes": len(scene_files),

@@ -21,6 +21,10 @@ def model_card(card: dict, table: str) -> str:
     isolated = "\n".join(
         f"| {k} | {v['recordings']} | {v['top1']:.3f} |" for k, v in card.get("held_out_recordings", {}).items()
     )
+    speech = card.get("continuous_speech") or {"speakers": {}, "mean": None}
+    speakers = "\n".join(
+        f"| {k} | {v['package']} | {v['seconds']} s | {v['coverage']:.3f} |" for k, v in speech["speakers"].items()
+    )
     stream = card["streaming_events"]
     timing_text = {
         "frames": "the frame head (onset at the first time step scoring at least half the window's highest, "
@@ -96,6 +100,14 @@ The asterisk prompts are 8 kHz telephone recordings.
 | class (package) | recordings | top-1 |
 |---|---|---|
 {isolated}
+
+## Continuous held-out speech
+Each held-out speaker's first utterances (up to 8) one after another, 0.25 s apart, streamed through the
+live path: the share of the speech inside Speech events (mean over speakers: {speech["mean"]}).
+
+| speaker | package | speech | inside Speech events |
+|---|---|---|---|
+{speakers}
 
 ## Recipe
 `python -m train recipe default` — {r["epochs"]} epochs, Adam lr {r["lr"]}, batch {r["batch_size"]},
