@@ -141,35 +141,40 @@ def continuous_speech(model_path: Path, corpus: Path, groups: list[str] | None =
     for r in records:
         if r["split"] == "eval" and r["label"] == "Speech" and r["kind"] == "debian-file" and r["seconds"] > 0.4:
             by_group.setdefault(r["group"], []).append(r)
-    out = {}
+    from rtast.fbank import SAMPLE_RATE
+
+    runs = {}  # file name -> (group, utterances, speech spans, seconds)
     with tempfile.TemporaryDirectory() as tmp:
-        for group in groups or sorted(by_group):
+        for k, group in enumerate(groups or sorted(by_group)):
             said = sorted(by_group[group], key=lambda r: r["id"])[:SPEECH_RUN]
             if len(said) < 3:
                 continue  # not a speaker saying several things
-            pieces, spans, t = [np.zeros(16000, np.float32)], [], 1.0
+            pieces, spans, t = [np.zeros(SAMPLE_RATE, np.float32)], [], 1.0
             for r in said:
                 audio = sf.read(str(corpus / r["file"]), dtype="float32")[0]
                 audio = audio * (SPEECH_PEAK / max(float(np.abs(audio).max()), 1e-6))
-                pieces += [audio, np.zeros(round(SPEECH_GAP * 16000), np.float32)]
-                spans.append((t, t + len(audio) / 16000))
-                t += len(audio) / 16000 + SPEECH_GAP
-            pieces.append(np.zeros(32000, np.float32))
-            path = Path(tmp) / "speech.wav"
-            sf.write(path, np.concatenate(pieces), 16000)
-            events = [e for e in stream_events(model_path, [path], STREAM_HOP) if e.label == "Speech"]
-            grid = np.arange(0.0, t, 0.01)
-            spoken, detected = np.zeros(len(grid), bool), np.zeros(len(grid), bool)
-            for a, b in spans:
-                spoken |= (grid >= a) & (grid < b)
-            for e in events:
+                pieces += [audio, np.zeros(round(SPEECH_GAP * SAMPLE_RATE), np.float32)]
+                spans.append((t, t + len(audio) / SAMPLE_RATE))
+                t += len(audio) / SAMPLE_RATE + SPEECH_GAP
+            pieces.append(np.zeros(2 * SAMPLE_RATE, np.float32))
+            path = Path(tmp) / f"speaker-{k:03d}.wav"
+            sf.write(path, np.concatenate(pieces), SAMPLE_RATE)
+            runs[path] = (group, said, spans, t)
+        events = stream_events(model_path, list(runs), STREAM_HOP)  # the model is opened once for all speakers
+    out = {}
+    for path, (group, said, spans, t) in runs.items():
+        grid = np.arange(0.0, t, 0.01)
+        spoken, detected = np.zeros(len(grid), bool), np.zeros(len(grid), bool)
+        for a, b in spans:
+            spoken |= (grid >= a) & (grid < b)
+        for e in events:
+            if e.file == path.name and e.label == "Speech":
                 detected |= (grid >= e.onset) & (grid < e.offset)
-            coverage = float((spoken & detected).sum() / spoken.sum())
-            out[group] = {
-                "package": said[0]["package"],
-                "seconds": round(float(spoken.sum()) / 100, 1),
-                "coverage": round(coverage, 4),
-            }
+        out[group] = {
+            "package": said[0]["package"],
+            "seconds": round(float(spoken.sum()) / 100, 1),
+            "coverage": round(float((spoken & detected).sum() / spoken.sum()), 4),
+        }
     values = [v["coverage"] for v in out.values()]
     return {"speakers": out, "mean": round(float(np.mean(values)), 4) if values else None}
 
