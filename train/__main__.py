@@ -190,6 +190,7 @@ def cmd_recipe(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
             real_table=None if args.synthetic_only else "default",
             joint_epochs=args.joint_epochs,
+            frame_loss=args.frame_loss,
         )
     held, sed = card["held_out_crops"], card["streaming_events"]["onset_offset_1s_collar"]
     print(
@@ -340,6 +341,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=4,
         help="epochs of the second stage, the encoder and a frame head trained together from the scenes' event "
         "times (default 4; 0: none, a frame head is only fitted on the frozen encoder)",
+    )
+    rec.add_argument(
+        "--frame-loss",
+        type=float,
+        default=0.0,
+        help="weight of a frame head's loss on the event times in the first stage too, the model scoring each "
+        "time step from its first epoch (default 0: the clip head alone, then the frame head in the joint stage)",
     )
     rec.add_argument("--seed", type=int, default=0)
     rec.add_argument("--install", action="store_true", help="copy the model and card into rtast/data/")

@@ -229,8 +229,10 @@ def run(
     progress: bool = True,
     real_table: str | None = "default",
     joint_epochs: int = JOINT_STAGE["epochs"],
+    frame_loss: float = 0.0,
 ) -> dict:
-    """Corpus, training (then ``joint_epochs`` of the joint stage, OUT/joint), then :func:`finish`."""
+    """Corpus, training (with ``frame_loss`` > 0 a frame head trained from the first epoch; then
+    ``joint_epochs`` of the joint stage, OUT/joint), then :func:`finish`."""
     from rtast.train.corpus import build_corpus
     from rtast.train.frame_head import fit_frame_head
     from rtast.train.loop import train
@@ -240,7 +242,7 @@ def run(
     t0 = time.time()
     counts = build_corpus(corpus, train_scenes, eval_scenes, seed, progress=progress, real_table=real_table)
     counts["seconds_to_build"] = round(time.time() - t0)
-    config = replace(DEFAULT_RECIPE, seed=seed, epochs=epochs or DEFAULT_RECIPE.epochs)
+    config = replace(DEFAULT_RECIPE, seed=seed, epochs=epochs or DEFAULT_RECIPE.epochs, frame_loss=frame_loss)
     train_spec, eval_spec = specs(corpus, config.window_seconds)
     t0 = time.time()
     train(config, train_spec, eval_spec, out / "run", progress=progress)
@@ -248,9 +250,11 @@ def run(
     if joint_epochs:
         t0 = time.time()
         model_path, _ = better_model(out / "run", eval_spec)
-        fitted, _ = fit_frame_head(load_model_file(model_path), train_spec, None, progress=progress)
-        save_model_file(out / "run" / "frames.pt", fitted)
-        stage = {**JOINT_STAGE, "epochs": joint_epochs, "init": f"ast:{out / 'run' / 'frames.pt'}"}
+        if not frame_loss:  # the joint stage starts from a frame head fitted on the frozen encoder
+            fitted, _ = fit_frame_head(load_model_file(model_path), train_spec, None, progress=progress)
+            model_path = out / "run" / "frames.pt"
+            save_model_file(model_path, fitted)
+        stage = {**JOINT_STAGE, "epochs": joint_epochs, "init": f"ast:{model_path}"}
         train(replace(run_config(out / "run"), **stage), train_spec, eval_spec, out / "joint", progress=progress)
         timing["joint_seconds"] = time.time() - t0
     (out / "run" / "timing.json").write_text(json.dumps(timing))
