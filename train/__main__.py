@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from rtast.cli.args import non_negative_float
 from rtast.cli.run import run_command
 from rtast.paths import check_writable_dir, check_writable_file
 
@@ -344,10 +345,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rec.add_argument(
         "--frame-loss",
-        type=float,
+        type=non_negative_float,
         default=0.0,
+        metavar="WEIGHT",
         help="weight of a frame head's loss on the event times in the first stage too, the model scoring each "
-        "time step from its first epoch (default 0: the clip head alone, then the frame head in the joint stage)",
+        "time step from its first epoch (default %(default)s: the clip head alone, then the frame head in the "
+        "joint stage)",
     )
     rec.add_argument("--seed", type=int, default=0)
     rec.add_argument("--install", action="store_true", help="copy the model and card into rtast/data/")
