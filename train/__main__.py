@@ -87,6 +87,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
             "balanced_sampling",
             "noise",
             "frame_loss",
+            "optimizer",
+            "weight_decay",
         )
     }
     if args.target_length is not None:
@@ -192,6 +194,8 @@ def cmd_recipe(args: argparse.Namespace) -> int:
             real_table=None if args.synthetic_only else "default",
             joint_epochs=args.joint_epochs,
             frame_loss=args.frame_loss,
+            optimizer=args.optimizer,
+            weight_decay=args.weight_decay,
         )
     held, sed = card["held_out_crops"], card["streaming_events"]["onset_offset_1s_collar"]
     print(
@@ -253,6 +257,13 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--window-seconds", type=float, help="seconds of audio per input")
     o = fit.add_argument_group("optimisation (overrides)")
     o.add_argument("--lr", type=float)
+    o.add_argument(
+        "--optimizer",
+        choices=["adam", "adamw"],
+        help="adam: weight decay as L2 on every parameter (the AST paper); adamw: decoupled decay of the weight "
+        "matrices only (as ViTs are trained from scratch)",
+    )
+    o.add_argument("--weight-decay", type=non_negative_float, metavar="WD", help="weight decay (recipe's: 5e-7)")
     o.add_argument("--batch-size", type=int)
     o.add_argument("--epochs", type=int)
     o.add_argument("--warmup-steps", type=int)
@@ -351,6 +362,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="weight of a frame head's loss on the event times in the first stage too, the model scoring each "
         "time step from its first epoch (default %(default)s: the clip head alone, then the frame head in the "
         "joint stage)",
+    )
+    rec.add_argument(
+        "--optimizer",
+        choices=["adam", "adamw"],
+        default="adam",
+        help="optimiser of both stages (default %(default)s: L2 weight decay on every parameter; adamw: decoupled "
+        "decay of the weight matrices only)",
+    )
+    rec.add_argument(
+        "--weight-decay",
+        type=non_negative_float,
+        default=None,
+        metavar="WD",
+        help="weight decay of both stages (default: the recipe's 5e-7; 0.05 is usual with adamw)",
     )
     rec.add_argument("--seed", type=int, default=0)
     rec.add_argument("--install", action="store_true", help="copy the model and card into rtast/data/")

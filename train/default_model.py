@@ -230,9 +230,12 @@ def run(
     real_table: str | None = "default",
     joint_epochs: int = JOINT_STAGE["epochs"],
     frame_loss: float = 0.0,
+    optimizer: str = "adam",
+    weight_decay: float | None = None,
 ) -> dict:
-    """Corpus, training (with ``frame_loss`` > 0 a frame head trained from the first epoch; then
-    ``joint_epochs`` of the joint stage, OUT/joint), then :func:`finish`."""
+    """Corpus, training (with ``frame_loss`` > 0 a frame head trained from the first epoch; ``optimizer`` and
+    ``weight_decay``, default the recipe's, for both stages; then ``joint_epochs`` of the joint stage,
+    OUT/joint), then :func:`finish`."""
     from rtast.train.corpus import build_corpus
     from rtast.train.frame_head import fit_frame_head
     from rtast.train.loop import train
@@ -242,7 +245,14 @@ def run(
     t0 = time.time()
     counts = build_corpus(corpus, train_scenes, eval_scenes, seed, progress=progress, real_table=real_table)
     counts["seconds_to_build"] = round(time.time() - t0)
-    config = replace(DEFAULT_RECIPE, seed=seed, epochs=epochs or DEFAULT_RECIPE.epochs, frame_loss=frame_loss)
+    config = replace(
+        DEFAULT_RECIPE,
+        seed=seed,
+        epochs=epochs or DEFAULT_RECIPE.epochs,
+        frame_loss=frame_loss,
+        optimizer=optimizer,
+        weight_decay=DEFAULT_RECIPE.weight_decay if weight_decay is None else weight_decay,
+    )
     train_spec, eval_spec = specs(corpus, config.window_seconds)
     t0 = time.time()
     train(config, train_spec, eval_spec, out / "run", progress=progress)

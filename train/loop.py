@@ -39,6 +39,19 @@ def lr_factor(step: int, epoch: int, config: TrainConfig) -> float:
     return warm * config.lr_decay**decays
 
 
+def make_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+    """Adam with L2 decay on every parameter (the AST paper's fine-tuning), or AdamW decaying only the weight
+    matrices: biases, norms, the position embedding and the class tokens keep their scale (as DeiT trains a
+    ViT from scratch)."""
+    if config.optimizer == "adam":
+        return torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay, betas=config.betas)
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    matrices = [p for n, p in named if n.endswith(".weight") and p.ndim >= 2]
+    rest = [p for n, p in named if not (n.endswith(".weight") and p.ndim >= 2)]
+    groups = [{"params": matrices, "weight_decay": config.weight_decay}, {"params": rest, "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=config.lr, betas=config.betas)
+
+
 def loss_fn(logits: torch.Tensor, targets: torch.Tensor, kind: str) -> torch.Tensor:
     logits = logits.float()
     if kind == "bce":
@@ -251,7 +264,7 @@ def train(
     trained = model
     if d.world > 1:
         model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[dev.index] if dev.type == "cuda" else None)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay, betas=config.betas)
+    optimizer = make_optimizer(model, config)
     if config.batch_size % d.world:
         raise ValueError(f"batch size {config.batch_size} must divide evenly over {d.world} processes")
     steps = frontend.frame_seconds(trained.config.step_spans) if config.frame_loss else None

@@ -25,7 +25,8 @@ class TrainConfig:
     mean: float | None = None  # log-mel stats; None = computed from the training set
     std: float | None = None
     stats_of: str | None = None  # the dataset mean/std were measured on; other data gets its own (fit_stats)
-    # optimisation (Adam as in the paper)
+    # optimisation (Adam with L2 weight decay as in the paper, or AdamW)
+    optimizer: str = "adam"  # adam (weight_decay as L2 on every parameter) | adamw (decoupled, matrices only)
     lr: float = 1e-5
     batch_size: int = 12
     epochs: int = 5
@@ -53,6 +54,7 @@ class TrainConfig:
     def __post_init__(self) -> None:
         choices = {
             "loss": ("bce", "ce"),
+            "optimizer": ("adam", "adamw"),
             "precision": ("auto", "fp32", "bf16", "fp16"),
             "kernel_mode": ("sum", "mean"),
             "pos_mode": ("cut_interpolate", "interpolate", "reinit"),
@@ -64,6 +66,8 @@ class TrainConfig:
             raise ValueError(f"init {self.init!r}: use scratch, deit:PATH, ast:NAME or an rtast model name or file")
         if self.lr <= 0 or self.batch_size < 1 or self.epochs < 1:
             raise ValueError("lr must be positive, batch_size and epochs at least 1")
+        if not 0.0 <= self.weight_decay < float("inf"):
+            raise ValueError(f"weight_decay must be a finite number of at least 0, got {self.weight_decay}")
         if not 0.0 <= self.frame_loss < float("inf"):
             raise ValueError(f"frame_loss must be a finite weight of at least 0, got {self.frame_loss}")
 

@@ -225,3 +225,21 @@ def test_epoch_records_are_valid_json_and_lines_readable():
     assert json.loads(json.dumps(finite(record), allow_nan=False))["d_prime"] is None
     line = epoch_line(record)
     assert "lr=1.0e-05" in line and "6.9 s" in line and "mAP=0.5000" in line
+
+
+def test_adamw_decays_weight_matrices_only():
+    from rtast.train.init_model import build_model
+    from rtast.train.loop import make_optimizer
+
+    config = recipe("default", optimizer="adamw", weight_decay=0.05)
+    model = build_model(config, 3, True, ["a", "b", "c"])
+    decay, keep = make_optimizer(model, config).param_groups
+    names = {id(p): n for n, p in model.named_parameters()}
+    decayed = {names[id(p)] for p in decay["params"]}
+    kept = {names[id(p)] for p in keep["params"]}
+    assert (decay["weight_decay"], keep["weight_decay"]) == (0.05, 0.0)
+    assert {"blocks.0.attn.qkv.weight", "patch_embed.proj.weight"} <= decayed
+    assert {"pos_embed", "cls_token", "blocks.0.norm1.weight", "blocks.0.attn.qkv.bias"} <= kept
+    assert decayed | kept == set(names.values()) and not decayed & kept
+    with pytest.raises(ValueError, match="optimizer"):
+        recipe("default", optimizer="sgd")
