@@ -289,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         metavar="WEIGHT",
         help="scenes: also train a frame head on the events' times (strong labels), its loss weighted by WEIGHT "
-        "(default 0: none; the default-model recipe fits one on the frozen encoder afterwards)",
+        "(default 0: none; the default-model recipe trains one with weight 1 from the first epoch)",
     )
     o.add_argument("--mean", type=float, help="log-mel mean (default: recipe's, or computed)")
     o.add_argument("--std", type=float, help="log-mel std")
@@ -344,9 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rec.add_argument("name", choices=["default"])
     rec.add_argument("--out", type=Path, required=True, help="work folder (corpus, run, card)")
-    rec.add_argument("--train-scenes", type=int, default=2000)
-    rec.add_argument("--eval-scenes", type=int, default=300)
-    rec.add_argument("--epochs", type=int, default=None)
+    rec.add_argument("--train-scenes", type=int, default=3000, help="10-s training scenes (default %(default)s)")
+    rec.add_argument("--eval-scenes", type=int, default=300, help="10-s held-out scenes (default %(default)s)")
+    rec.add_argument("--epochs", type=int, default=None, help="first stage's epochs (default: the recipe's 20)")
     rec.add_argument(
         "--joint-epochs",
         type=int,
@@ -357,11 +357,11 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument(
         "--frame-loss",
         type=non_negative_float,
-        default=0.0,
+        default=1.0,
         metavar="WEIGHT",
         help="weight of a frame head's loss on the event times in the first stage too, the model scoring each "
-        "time step from its first epoch (default %(default)s: the clip head alone, then the frame head in the "
-        "joint stage)",
+        "time step from its first epoch (default %(default)s, as the shipped model; 0: the clip head alone, then "
+        "a frame head fitted on the frozen encoder starts the joint stage)",
     )
     rec.add_argument(
         "--optimizer",

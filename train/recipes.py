@@ -186,7 +186,7 @@ RECIPES: dict[str, TrainConfig] = {
         warmup_steps=50,
         lr_decay_start=5,
     ),
-    # The model rtast ships (train/default_model.py): synthetic scenes, from scratch, 3-s crops.
+    # The model rtast ships (train/default_model.py): scenes of real recordings and synthesis, from scratch, 3-s crops.
     "default": TrainConfig(
         **CPU_SMALL,  # 3 s -> 298 frames; 8 x 18 patches of 16x16
         epochs=20,
