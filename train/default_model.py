@@ -27,7 +27,7 @@ from pathlib import Path
 import torch
 
 from rtast.modelfile import DEFAULT_MODEL_NAME, ModelFile, load_model_file, save_model_file
-from rtast.train.recipes import RECIPES, TrainConfig
+from rtast.train.recipes import RECIPES, TrainConfig, recipe
 
 DEFAULT_RECIPE = RECIPES["default"]
 STREAM_HOP = 0.5  # seconds between windows when the card's streaming F1 is measured
@@ -248,13 +248,13 @@ def run(
     t0 = time.time()
     counts = build_corpus(corpus, train_scenes, eval_scenes, seed, progress=progress, real_table=real_table)
     counts["seconds_to_build"] = round(time.time() - t0)
-    config = replace(
-        DEFAULT_RECIPE,
+    config = recipe(  # None: the recipe's own value
+        "default",
         seed=seed,
-        epochs=epochs or DEFAULT_RECIPE.epochs,
+        epochs=epochs or None,
         frame_loss=frame_loss,
         optimizer=optimizer,
-        weight_decay=DEFAULT_RECIPE.weight_decay if weight_decay is None else weight_decay,
+        weight_decay=weight_decay,
     )
     train_spec, eval_spec = specs(corpus, config.window_seconds)
     t0 = time.time()

@@ -45,9 +45,10 @@ def make_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.O
     ViT from scratch)."""
     if config.optimizer == "adam":
         return torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay, betas=config.betas)
-    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-    matrices = [p for n, p in named if n.endswith(".weight") and p.ndim >= 2]
-    rest = [p for n, p in named if not (n.endswith(".weight") and p.ndim >= 2)]
+    matrices, rest = [], []
+    for name, p in model.named_parameters():
+        if p.requires_grad:
+            (matrices if name.endswith(".weight") and p.ndim >= 2 else rest).append(p)
     groups = [{"params": matrices, "weight_decay": config.weight_decay}, {"params": rest, "weight_decay": 0.0}]
     return torch.optim.AdamW(groups, lr=config.lr, betas=config.betas)
 
