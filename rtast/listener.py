@@ -26,7 +26,7 @@ from rtast.fbank import SAMPLE_RATE, FrontendConfig
 from rtast.resample import StreamResampler
 from rtast.sinks import Sink, WindowResult
 from rtast.sources import DeviceError, Source
-from rtast.windows import FrameWindow, WindowedFrontend, startup_padding
+from rtast.windows import FrameWindow, WindowedFrontend, default_hop_seconds, startup_padding
 
 LATENCY_HISTORY = 10000  # windows kept for latency percentiles
 
@@ -35,7 +35,7 @@ LATENCY_HISTORY = 10000  # windows kept for latency percentiles
 class ListenConfig:
     """How the stream is cut and run; one place for the defaults."""
 
-    hop_seconds: float = 1.0  # between windows (rounded to 10 ms)
+    hop_seconds: float | None = None  # between windows (rounded to 10 ms); None: the model's (hop_for)
     max_seconds: float | None = None  # stop after this much audio (None: until stopped)
     stall_timeout: float = 3.0  # seconds without audio from a live source = device lost
     read_timeout: float = 0.1  # seconds the worker waits for audio before checking for stop
@@ -43,10 +43,14 @@ class ListenConfig:
     events: EventConfig = field(default_factory=EventConfig)  # how window scores become events
 
     def __post_init__(self) -> None:
-        if not 0 < self.hop_seconds < math.inf:  # also refuses NaN
+        if self.hop_seconds is not None and not 0 < self.hop_seconds < math.inf:  # also refuses NaN
             raise ConfigError(f"hop must be a finite number of seconds above 0, got {self.hop_seconds}")
         if self.max_seconds is not None and not self.max_seconds > 0:
             raise ConfigError(f"duration must be positive seconds, got {self.max_seconds}")
+
+    def hop_for(self, frontend: FrontendConfig) -> float:
+        """The hop a stream of this model uses: the one given, else windows.default_hop_seconds."""
+        return default_hop_seconds(frontend) if self.hop_seconds is None else self.hop_seconds
 
 
 @dataclass
@@ -130,7 +134,7 @@ class Listener:
         self.source = source
         self.engine = engine
         self.config = config or ListenConfig()
-        self.frontend = WindowedFrontend(frontend, self.config.hop_seconds, startup_windows=True)
+        self.frontend = WindowedFrontend(frontend, self.config.hop_for(frontend), startup_windows=True)
         # the hop the windows really have (whole frame shifts), so events and windows agree on it
         self.detector = EventDetector(labels, self.frontend.hop_seconds, self.config.events)
         self.sinks = sinks

@@ -147,11 +147,12 @@ def file_events(
     engine: Engine,
     frontend: FrontendConfig,
     labels: list[str],
-    hop_seconds: float,
+    hop_seconds: float | None,
     event_config: EventConfig,
     on_event: Callable[[Event], None] | None = None,
 ) -> list[Event]:
-    """The events ``rtast listen --input path --hop hop_seconds`` would report, as fast as the engine runs.
+    """The events ``rtast listen --input path --hop hop_seconds`` would report, as fast as the engine runs
+    (``hop_seconds`` None: the model's default hop, as listen's).
 
     Returns the finished events (onset and offset), in the order they ended.
     """

@@ -212,6 +212,13 @@ CASES = [
         "cuda:99",
     ),  # fmt: skip
     ("train --out a file", "train", "fit --out {a_file} --layout folder --root {folder}", 2, "--out"),
+    (
+        "train --label-overlap -1",
+        "train",
+        "fit --out {dir}/run --layout folder --root {folder} --label-overlap -1",
+        2,
+        "--label-overlap",
+    ),  # fmt: skip
     ("train --out read-only", "train", "fit --out {a_file}/run --layout folder --root {folder}", 2, "--out"),
     (
         "train --init deit: random",

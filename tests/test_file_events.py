@@ -60,7 +60,7 @@ EVENT_FLAGS = ("--threshold", "0.5", "--smoothing", "none")
 def test_tag_events_equal_listen_events(small_model, scene, tmp_path):
     tag_tsv, listen_tsv = tmp_path / "tag.tsv", tmp_path / "listen.tsv"
     assert main(["tag", "--model", str(small_model), "--events", str(tag_tsv), *EVENT_FLAGS, str(scene)]) == 0
-    listen = ["listen", "--model", str(small_model), "--input", str(scene), "--no-gui", "--quiet", "--hop", "1"]
+    listen = ["listen", "--model", str(small_model), "--input", str(scene), "--no-gui", "--quiet"]  # tag's hop
     assert main([*listen, "--events", str(listen_tsv), *EVENT_FLAGS]) == 0
     rows = tsv_rows(tag_tsv.read_text())
     assert rows, "the random model found no events; the scene or threshold no longer exercises the detector"

@@ -140,6 +140,21 @@ def test_the_detector_places_events_with_the_hop_the_windows_really_have(tmp_pat
     assert listener.detector.hop == pytest.approx(0.33)  # onsets at t_end - hop fall on the newest hop's start
 
 
+def test_without_a_hop_a_stream_takes_a_sixth_of_the_models_window(tmp_path):
+    from rtast.fbank import FrontendConfig
+
+    assert ListenConfig().hop_for(FrontendConfig(window_seconds=3.0)) == 0.5  # the shipped model's
+    assert ListenConfig().hop_for(FrontendConfig(window_seconds=10.0)) == 1.0  # AudioSet's: at most 1 s
+    assert ListenConfig().hop_for(FrontendConfig(window_seconds=1.0)) == 0.25  # at least 0.25 s
+    assert ListenConfig(hop_seconds=2.0).hop_for(FrontendConfig(window_seconds=3.0)) == 2.0
+    short = random_model_file(input_tdim=298, num_classes=3, window_seconds=3.0)
+    recorder = Recorder()
+    path = noise_file(tmp_path, 3.0, rate=16000, channels=1)
+    engine = TorchEngine(short.build_model())
+    Listener(FileSource(path), engine, short.frontend, short.labels, [recorder], ListenConfig()).run()
+    assert [w.t_end for w in recorder.windows] == pytest.approx([0.5, 1.0, 1.5, 2.0, 2.5, 3.0])
+
+
 class StalledSource:
     """A live source whose device stops delivering after one block."""
 

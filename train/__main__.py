@@ -87,6 +87,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
             "balanced_sampling",
             "noise",
             "frame_loss",
+            "label_overlap",
             "optimizer",
             "weight_decay",
         )
@@ -290,6 +291,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="WEIGHT",
         help="scenes: also train a frame head on the events' times (strong labels), its loss weighted by WEIGHT "
         "(default 0: none; the default-model recipe trains one with weight 1 from the first epoch)",
+    )
+    o.add_argument(
+        "--label-overlap",
+        type=non_negative_float,
+        metavar="SECONDS",
+        help="scenes: seconds of an event a training crop must hold to carry its label, or half of a shorter "
+        "event (default 0.5; less teaches the clip head to answer sooner after an onset)",
     )
     o.add_argument("--mean", type=float, help="log-mel mean (default: recipe's, or computed)")
     o.add_argument("--std", type=float, help="log-mel std")

@@ -70,7 +70,13 @@ class WaveformDataset(torch.utils.data.Dataset):
     """
 
     def __init__(
-        self, spec: DatasetSpec, window_samples: int, train: bool, seed: int = 0, step_times: np.ndarray | None = None
+        self,
+        spec: DatasetSpec,
+        window_samples: int,
+        train: bool,
+        seed: int = 0,
+        step_times: np.ndarray | None = None,
+        min_overlap: float | None = None,
     ):
         if int(window_samples) != window_samples or window_samples <= 0:
             raise ValueError(f"window_samples must be a positive integer, got {window_samples!r}")
@@ -79,6 +85,7 @@ class WaveformDataset(torch.utils.data.Dataset):
         self.spec = spec
         self.step_times = step_times  # (steps, 2) s from the window start: items get step targets too
         self.window_samples = int(window_samples)
+        self.min_overlap = MIN_EVENT_OVERLAP if min_overlap is None else min_overlap  # strong labels: see events_in
         self.train = train
         self.seed = seed
         self.epoch = 0
@@ -114,7 +121,7 @@ class WaveformDataset(torch.utils.data.Dataset):
         target = torch.zeros(len(self.spec.labels), dtype=torch.float32)
         if self.spec.strong:
             crop = (start / SAMPLE_RATE, (start + len(waveform)) / SAMPLE_RATE)
-            target[sorted(events_in(clip.events, *crop))] = 1.0
+            target[sorted(events_in(clip.events, *crop, self.min_overlap))] = 1.0
             if self.step_times is not None:
                 steps, _ = step_targets(clip.events, *crop, self.step_times, len(self.spec.labels))
                 return waveform, target, torch.from_numpy(steps)
@@ -126,12 +133,14 @@ class WaveformDataset(torch.utils.data.Dataset):
 MIN_EVENT_OVERLAP = 0.5  # seconds of an event a crop must hold to carry its label (or half of a shorter event)
 
 
-def events_in(events: tuple[tuple[float, float, int], ...], t0: float, t1: float) -> set[int]:
-    """Classes whose events overlap [t0, t1) by at least min(0.5 s, half the event)."""
+def events_in(
+    events: tuple[tuple[float, float, int], ...], t0: float, t1: float, min_overlap: float = MIN_EVENT_OVERLAP
+) -> set[int]:
+    """Classes whose events overlap [t0, t1) by at least min(``min_overlap`` s, half the event)."""
     found = set()
     for onset, offset, target in events:
         overlap = min(offset, t1) - max(onset, t0)
-        if overlap > 0 and overlap >= min(MIN_EVENT_OVERLAP, 0.5 * (offset - onset)):
+        if overlap > 0 and overlap >= min(min_overlap, 0.5 * (offset - onset)):
             found.add(target)
     return found
 

@@ -269,7 +269,14 @@ def train(
     if config.batch_size % d.world:
         raise ValueError(f"batch size {config.batch_size} must divide evenly over {d.world} processes")
     steps = frontend.frame_seconds(trained.config.step_spans) if config.frame_loss else None
-    dataset = WaveformDataset(train_spec, frontend.window_samples, train=True, seed=config.seed, step_times=steps)
+    dataset = WaveformDataset(
+        train_spec,
+        frontend.window_samples,
+        train=True,
+        seed=config.seed,
+        step_times=steps,
+        min_overlap=config.label_overlap,
+    )
     weights = balanced_weights(train_spec) if config.balanced_sampling else None
     sampler = ShardedSampler(len(dataset), d, config.seed, shuffle=True, weights=weights)
     maker = BatchMaker(frontend, config, train=True)

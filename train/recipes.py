@@ -48,6 +48,7 @@ class TrainConfig:
     average_last: int = 0  # average the weights of the last N epochs (0: off)
     crops_per_clip: int = 1  # random crops of each clip per epoch (long strongly labelled scenes)
     frame_loss: float = 0.0  # weight of a frame head's loss on the scenes' event times (strong labels); 0: none
+    label_overlap: float = 0.5  # strong labels: seconds of an event a training crop must hold to carry its label
     num_workers: int = 0
     seed: int = 0
 
@@ -70,6 +71,8 @@ class TrainConfig:
             raise ValueError(f"weight_decay must be a finite number of at least 0, got {self.weight_decay}")
         if not 0.0 <= self.frame_loss < float("inf"):
             raise ValueError(f"frame_loss must be a finite weight of at least 0, got {self.frame_loss}")
+        if not 0.0 <= self.label_overlap < float("inf"):
+            raise ValueError(f"label_overlap must be finite seconds of at least 0, got {self.label_overlap}")
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -152,7 +152,7 @@ def _announce(args, detector, sources: list, config, no_window: str | None, sink
         )
         return
     print(
-        f"rtast listen: {sources[0].description}; {detector.name}; hop {config.hop_seconds:g} s; "
+        f"rtast listen: {sources[0].description}; {detector.name}; hop {config.hop_for(detector.frontend):g} s; "
         + ("Ctrl-C stops" if no_window else "close the window (or Ctrl-C) to stop"),
         file=sys.stderr,
     )

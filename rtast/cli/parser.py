@@ -39,6 +39,9 @@ def command(sub, func, name: str, **texts) -> argparse.ArgumentParser:
     return parser
 
 
+HOP_DEFAULT = "a sixth of the model's window, between 0.25 and 1 s: 0.5 s for the shipped model, 1 s for AudioSet's"
+
+
 def setting(parser, flags: str | tuple[str, ...], kind, default, text: str, unit: str = "", note: str = "", **extra):
     """An option taking one value, checked by ``kind`` (see args.py; None: any text); --help names its default,
     in ``unit``, and after it ``note``."""
@@ -89,13 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="how window scores become file scores (default: max for multi-label models, else mean)",
     )
     add_event_flags(tag)
-    setting(
-        tag,
+    tag.add_argument(
         "--event-hop",
-        positive_float,
-        1.0,
-        "with --events: seconds between the windows the event detector scores, like listen's --hop",
+        type=positive_float,
         metavar="SECONDS",
+        help=f"with --events: seconds between the windows the event detector scores, like listen's --hop "
+        f"(default: {HOP_DEFAULT})",
     )
 
     imp = command(
@@ -186,7 +188,12 @@ def build_parser() -> argparse.ArgumentParser:
         "with --server: the longest wait for a connection or an answer before the server counts as lost",
         metavar="SECONDS",
     )
-    setting(listen, "--hop", positive_float, 1.0, "seconds between windows", metavar="SECONDS")
+    listen.add_argument(
+        "--hop",
+        type=positive_float,
+        metavar="SECONDS",
+        help=f"seconds between windows (default: {HOP_DEFAULT}); shorter answers sooner and costs more",
+    )
     add_event_flags(listen)
     setting(listen, ("-k", "--top-k"), positive_int, 5, "labels shown per window")
     listen.add_argument(
