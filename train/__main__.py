@@ -264,7 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="adam: weight decay as L2 on every parameter (the AST paper); adamw: decoupled decay of the weight "
         "matrices only (as ViTs are trained from scratch)",
     )
-    o.add_argument("--weight-decay", type=non_negative_float, metavar="WD", help="weight decay (recipe's: 5e-7)")
+    o.add_argument(
+        "--weight-decay", type=non_negative_float, metavar="WD", help="weight decay (default: the recipe's; most: 5e-7)"
+    )
     o.add_argument("--batch-size", type=int)
     o.add_argument("--epochs", type=int)
     o.add_argument("--warmup-steps", type=int)
@@ -374,16 +376,16 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument(
         "--optimizer",
         choices=["adam", "adamw"],
-        default="adam",
-        help="optimiser of both stages (default %(default)s: L2 weight decay on every parameter; adamw: decoupled "
-        "decay of the weight matrices only)",
+        default=None,
+        help="optimiser of both stages (default: the recipe's adamw, decoupled decay of the weight matrices only, "
+        "as the shipped model; adam: L2 weight decay on every parameter)",
     )
     rec.add_argument(
         "--weight-decay",
         type=non_negative_float,
         default=None,
         metavar="WD",
-        help="weight decay of both stages (default: the recipe's 5e-7; 0.05 is usual with adamw)",
+        help="weight decay of both stages (default: the recipe's 0.05; the Adam run of README used 5e-7)",
     )
     rec.add_argument("--seed", type=int, default=0)
     rec.add_argument("--install", action="store_true", help="copy the model and card into rtast/data/")

@@ -233,7 +233,7 @@ def run(
     real_table: str | None = "default",
     joint_epochs: int = JOINT_STAGE["epochs"],
     frame_loss: float = 1.0,
-    optimizer: str = "adam",
+    optimizer: str | None = None,
     weight_decay: float | None = None,
 ) -> dict:
     """Corpus, training (with ``frame_loss`` > 0 a frame head trained from the first epoch; ``optimizer`` and

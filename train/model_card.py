@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 
+def optimizer_text(r: dict) -> str:
+    """How a recipe's optimiser reads in the card: AdamW's decay is on the weight matrices only (train/loop.py)."""
+    if r.get("optimizer", "adam") == "adamw":
+        return f"AdamW (weight decay {r['weight_decay']:g} on the weight matrices)"
+    return f"Adam (L2 weight decay {r['weight_decay']:g})"
+
+
 def model_card(card: dict, table: str) -> str:
     held = {k: float("nan") if v is None else v for k, v in card["held_out_crops"].items()}
     sed = card["streaming_events"]["onset_offset_1s_collar"]
@@ -110,7 +117,7 @@ live path: the share of the speech inside Speech events (mean over speakers: {sp
 {speakers}
 
 ## Recipe
-`python -m train recipe default` — {r["epochs"]} epochs, Adam lr {r["lr"]}, batch {r["batch_size"]},
+`python -m train recipe default` — {r["epochs"]} epochs, {optimizer_text(r)} lr {r["lr"]}, batch {r["batch_size"]},
 warm-up {r["warmup_steps"]} steps, mixup {r["mixup"]}, SpecAugment {r["freq_mask"]}/{r["time_mask"]},
 {r["crops_per_clip"]} random crops per scene per epoch, {r["precision"]} autocast; trained in
 {card["training_seconds"]} s on the machine named in docs/benchmarks.md.{joint_text}

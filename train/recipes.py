@@ -200,6 +200,8 @@ RECIPES: dict[str, TrainConfig] = {
         mixup=0.3,
         crops_per_clip=3,
         average_last=3,
+        optimizer="adamw",  # the shipped model's: crop mAP 0.545, F1 0.495 vs Adam (L2 5e-7) 0.536, 0.476 (README)
+        weight_decay=0.05,
         seed=0,
     ),
 }

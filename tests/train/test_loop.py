@@ -231,7 +231,8 @@ def test_adamw_decays_weight_matrices_only():
     from rtast.train.init_model import build_model
     from rtast.train.loop import make_optimizer
 
-    config = recipe("default", optimizer="adamw", weight_decay=0.05)
+    config = recipe("default")  # the shipped model's optimiser
+    assert (config.optimizer, config.weight_decay) == ("adamw", 0.05)
     model = build_model(config, 3, True, ["a", "b", "c"])
     decay, keep = make_optimizer(model, config).param_groups
     names = {id(p): n for n, p in model.named_parameters()}
