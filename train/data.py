@@ -61,6 +61,9 @@ def class_counts(spec: DatasetSpec) -> np.ndarray:
 # --- torch Dataset ---
 
 
+MIN_EVENT_OVERLAP = 0.5  # seconds of an event a crop must hold to carry its label (or half of a shorter event)
+
+
 class WaveformDataset(torch.utils.data.Dataset):
     """Clips as 16 kHz mono float32 waveforms of at most ``window_samples``, with multi-hot targets.
 
@@ -76,7 +79,7 @@ class WaveformDataset(torch.utils.data.Dataset):
         train: bool,
         seed: int = 0,
         step_times: np.ndarray | None = None,
-        min_overlap: float | None = None,
+        min_overlap: float = MIN_EVENT_OVERLAP,
     ):
         if int(window_samples) != window_samples or window_samples <= 0:
             raise ValueError(f"window_samples must be a positive integer, got {window_samples!r}")
@@ -85,7 +88,7 @@ class WaveformDataset(torch.utils.data.Dataset):
         self.spec = spec
         self.step_times = step_times  # (steps, 2) s from the window start: items get step targets too
         self.window_samples = int(window_samples)
-        self.min_overlap = MIN_EVENT_OVERLAP if min_overlap is None else min_overlap  # strong labels: see events_in
+        self.min_overlap = min_overlap  # strong labels: see events_in
         self.train = train
         self.seed = seed
         self.epoch = 0
@@ -128,9 +131,6 @@ class WaveformDataset(torch.utils.data.Dataset):
         else:
             target[list(clip.targets)] = 1.0
         return waveform, target
-
-
-MIN_EVENT_OVERLAP = 0.5  # seconds of an event a crop must hold to carry its label (or half of a shorter event)
 
 
 def events_in(
